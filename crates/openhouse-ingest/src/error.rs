@@ -1,0 +1,24 @@
+use std::error::Error as StdError;
+
+/// Why a feed could not be ingested. Records that break the rules are not errors: they are
+/// [`openhouse_model::Rejection`]s, and the run goes on.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum IngestError {
+    /// The feed is a JSON array that is not well-formed, so no record of it can be trusted.
+    #[error("malformed JSON array at byte {offset} (line {line}): {message}")]
+    MalformedArray {
+        offset: u64,
+        line: u64,
+        message: String,
+    },
+    /// The worker threads could not be started.
+    #[error("could not start {threads} worker threads: {source}")]
+    ThreadPool {
+        threads: usize,
+        source: rayon::ThreadPoolBuildError,
+    },
+    /// The sink refused a record.
+    #[error("the record sink failed: {0}")]
+    Sink(#[source] Box<dyn StdError + Send + Sync>),
+}

@@ -1,0 +1,70 @@
+//! Parsing and validating one record; the per-record hot path.
+
+use openhouse_model::{OpenHouse, Position, Problem, RawDocument, Reason, Rejection, validate};
+use simd_json::Buffers;
+
+/// What one record turned out to be.
+pub(crate) enum Parsed {
+    Valid(OpenHouse),
+    Rejected(Rejection),
+    /// Not well-formed JSON: a rejection in NDJSON, fatal in an array. Holds the offset of
+    /// the problem within the record.
+    Malformed {
+        offset_in_record: usize,
+        message: String,
+    },
+}
+
+/// Buffers reused from record to record by one worker, so the hot path does not allocate
+/// for parsing.
+pub(crate) struct Scratch {
+    copy: Vec<u8>,
+    buffers: Buffers,
+}
+
+impl Scratch {
+    pub(crate) fn new() -> Scratch {
+        Scratch {
+            copy: Vec::with_capacity(4096),
+            buffers: Buffers::new(4096),
+        }
+    }
+
+    /// Parses `text` (simd-json rewrites its input, so a copy is parsed and `text` stays
+    /// intact for the rejects file) and applies the rules.
+    pub(crate) fn parse(&mut self, text: &[u8], position: Position) -> Parsed {
+        self.copy.clear();
+        self.copy.extend_from_slice(text);
+        let reject = |problems: Vec<Problem>| {
+            Parsed::Rejected(Rejection {
+                position,
+                problems,
+                text: String::from_utf8_lossy(text).into_owned(),
+            })
+        };
+        match simd_json::serde::from_slice_with_buffers::<RawDocument<'_>>(
+            &mut self.copy,
+            &mut self.buffers,
+        ) {
+            Ok(RawDocument::Object(raw)) => match validate(&raw, position) {
+                Ok(open_house) => Parsed::Valid(open_house),
+                Err(problems) => reject(problems),
+            },
+            Ok(RawDocument::NotAnObject(found)) => {
+                reject(vec![Problem::record(Reason::NotAnObject(found))])
+            }
+            Err(error) => Parsed::Malformed {
+                offset_in_record: error.index().min(text.len()),
+                message: error.to_string(),
+            },
+        }
+    }
+}
+
+pub(crate) fn malformed_rejection(text: &[u8], position: Position) -> Rejection {
+    Rejection {
+        position,
+        problems: vec![Problem::record(Reason::MalformedJson)],
+        text: String::from_utf8_lossy(text).into_owned(),
+    }
+}

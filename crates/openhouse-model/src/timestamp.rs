@@ -1,0 +1,319 @@
+//! Strict parsing of the feed's UTC timestamps and local dates.
+//!
+//! The rules are narrower than RFC 3339 on purpose: only UTC (`Z` or `+00:00`) is accepted,
+//! because a timestamp in another zone is a provider bug that deduplication must not guess at.
+
+use std::fmt;
+
+use time::{Date, Month};
+
+/// Why a timestamp or date did not parse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, thiserror::Error)]
+pub enum TemporalError {
+    /// Not of the form the rule names (time-only, space separator, trailing text, ...).
+    #[error("not of the form YYYY-MM-DDTHH:MM:SS[.fffffffff]Z (or YYYY-MM-DD for a date)")]
+    Malformed,
+    /// A well-formed date-time whose zone is not UTC, including `-00:00` and no zone at all.
+    #[error("not in UTC: the zone must be Z or +00:00")]
+    NotUtc,
+    /// Well-formed, but no such calendar day or time of day (2023-02-30, hour 24, second 60).
+    #[error("no such calendar day or time of day")]
+    OutOfRange,
+}
+
+/// An instant in UTC at nanosecond precision, ordered as instants.
+///
+/// `"…02.2Z"` and `"…02.200+00:00"` parse to equal values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct UtcTimestamp {
+    unix_seconds: i64,
+    nanos: u32,
+}
+
+const UNIX_EPOCH_JULIAN_DAY: i64 = 2_440_588;
+const SECONDS_PER_DAY: i64 = 86_400;
+
+impl UtcTimestamp {
+    /// Parses `YYYY-MM-DDTHH:MM:SS[.f{1,9}](Z|+00:00)`, `T` and `Z` in either case.
+    pub fn parse(text: &str) -> Result<UtcTimestamp, TemporalError> {
+        let bytes = text.as_bytes();
+        if bytes.len() < 19 || !matches!(bytes[10], b'T' | b't') {
+            return Err(TemporalError::Malformed);
+        }
+        let date = parse_date_bytes(&bytes[..10]);
+        let (hour, minute, second) = parse_time_of_day(&bytes[11..19])?;
+        let (nanos, zone) = split_fraction(&bytes[19..])?;
+        check_zone(zone)?;
+        let date = date?;
+        if hour > 23 || minute > 59 || second > 59 {
+            return Err(TemporalError::OutOfRange);
+        }
+        let days = i64::from(date.to_julian_day()) - UNIX_EPOCH_JULIAN_DAY;
+        let unix_seconds = days * SECONDS_PER_DAY
+            + i64::from(hour) * 3600
+            + i64::from(minute) * 60
+            + i64::from(second);
+        Ok(UtcTimestamp {
+            unix_seconds,
+            nanos,
+        })
+    }
+
+    /// Builds an instant from seconds since the Unix epoch and a sub-second part.
+    /// Returns `None` when `nanos` is not below one second.
+    pub fn from_unix(unix_seconds: i64, nanos: u32) -> Option<UtcTimestamp> {
+        (nanos < 1_000_000_000).then_some(UtcTimestamp {
+            unix_seconds,
+            nanos,
+        })
+    }
+
+    pub fn unix_seconds(self) -> i64 {
+        self.unix_seconds
+    }
+
+    pub fn subsec_nanos(self) -> u32 {
+        self.nanos
+    }
+
+    /// Microseconds since the Unix epoch, rounded toward the past (Parquet's `TIMESTAMP(MICROS)`).
+    pub fn unix_micros(self) -> i64 {
+        self.unix_seconds * 1_000_000 + i64::from(self.nanos / 1_000)
+    }
+}
+
+impl fmt::Display for UtcTimestamp {
+    /// RFC 3339 in UTC with `Z`, the fraction trimmed of trailing zeros.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let days = self.unix_seconds.div_euclid(SECONDS_PER_DAY);
+        let second_of_day = self.unix_seconds.rem_euclid(SECONDS_PER_DAY);
+        let julian_day = i32::try_from(days + UNIX_EPOCH_JULIAN_DAY).map_err(|_| fmt::Error)?;
+        let date = Date::from_julian_day(julian_day).map_err(|_| fmt::Error)?;
+        write!(
+            f,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+            date.year(),
+            u8::from(date.month()),
+            date.day(),
+            second_of_day / 3600,
+            second_of_day / 60 % 60,
+            second_of_day % 60
+        )?;
+        if self.nanos != 0 {
+            let digits = format!("{:09}", self.nanos);
+            write!(f, ".{}", digits.trim_end_matches('0'))?;
+        }
+        f.write_str("Z")
+    }
+}
+
+/// Parses a local calendar date, `YYYY-MM-DD`, nothing before or after.
+pub fn parse_date(text: &str) -> Result<Date, TemporalError> {
+    let bytes = text.as_bytes();
+    if bytes.len() != 10 {
+        return Err(TemporalError::Malformed);
+    }
+    parse_date_bytes(bytes)
+}
+
+fn parse_date_bytes(bytes: &[u8]) -> Result<Date, TemporalError> {
+    if bytes[4] != b'-' || bytes[7] != b'-' {
+        return Err(TemporalError::Malformed);
+    }
+    let year = digits(&bytes[0..4])?;
+    let month = digits(&bytes[5..7])?;
+    let day = digits(&bytes[8..10])?;
+    let month = u8::try_from(month)
+        .ok()
+        .and_then(|month| Month::try_from(month).ok())
+        .ok_or(TemporalError::OutOfRange)?;
+    let day = u8::try_from(day).map_err(|_| TemporalError::OutOfRange)?;
+    let year = i32::try_from(year).map_err(|_| TemporalError::OutOfRange)?;
+    Date::from_calendar_date(year, month, day).map_err(|_| TemporalError::OutOfRange)
+}
+
+fn parse_time_of_day(bytes: &[u8]) -> Result<(u32, u32, u32), TemporalError> {
+    if bytes[2] != b':' || bytes[5] != b':' {
+        return Err(TemporalError::Malformed);
+    }
+    Ok((
+        digits(&bytes[0..2])?,
+        digits(&bytes[3..5])?,
+        digits(&bytes[6..8])?,
+    ))
+}
+
+/// Splits `[.f{1,9}]zone` into nanoseconds and the zone designator.
+fn split_fraction(bytes: &[u8]) -> Result<(u32, &[u8]), TemporalError> {
+    let Some(fraction) = bytes.strip_prefix(b".") else {
+        return Ok((0, bytes));
+    };
+    let len = fraction
+        .iter()
+        .take_while(|byte| byte.is_ascii_digit())
+        .count();
+    if !(1..=9).contains(&len) {
+        return Err(TemporalError::Malformed);
+    }
+    let nanos = digits(&fraction[..len])? * 10u32.pow(9 - len as u32);
+    Ok((nanos, &fraction[len..]))
+}
+
+fn check_zone(zone: &[u8]) -> Result<(), TemporalError> {
+    match zone {
+        b"Z" | b"z" | b"+00:00" => Ok(()),
+        [] => Err(TemporalError::NotUtc),
+        [b'+' | b'-', h1, h2, b':', m1, m2]
+            if [h1, h2, m1, m2].iter().all(|byte| byte.is_ascii_digit()) =>
+        {
+            Err(TemporalError::NotUtc)
+        }
+        _ => Err(TemporalError::Malformed),
+    }
+}
+
+fn digits(bytes: &[u8]) -> Result<u32, TemporalError> {
+    bytes.iter().try_fold(0u32, |value, &byte| {
+        if byte.is_ascii_digit() {
+            Ok(value * 10 + u32::from(byte - b'0'))
+        } else {
+            Err(TemporalError::Malformed)
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn instant(text: &str) -> UtcTimestamp {
+        UtcTimestamp::parse(text).unwrap_or_else(|error| panic!("{text}: {error:?}"))
+    }
+
+    #[test]
+    fn accepts_the_utc_forms() {
+        let base = instant("2024-05-04T17:30:00Z");
+        assert_eq!(base.unix_seconds(), 1_714_843_800);
+        assert_eq!(instant("2024-05-04t17:30:00z"), base);
+        assert_eq!(instant("2024-05-04T17:30:00+00:00"), base);
+        assert_eq!(instant("2024-05-04T17:30:00.0Z"), base);
+    }
+
+    #[test]
+    fn fractions_compare_at_full_precision() {
+        assert_eq!(
+            instant("2024-01-01T00:00:02.2Z"),
+            instant("2024-01-01T00:00:02.200+00:00")
+        );
+        assert!(instant("2024-01-01T00:00:02.000000001Z") > instant("2024-01-01T00:00:02Z"));
+        assert_eq!(
+            instant("2024-01-01T00:00:02.123456789Z").subsec_nanos(),
+            123_456_789
+        );
+    }
+
+    #[test]
+    fn rejects_other_zones_as_not_utc() {
+        for text in [
+            "2024-05-04T17:30:00-00:00",
+            "2024-05-04T17:30:00+01:00",
+            "2024-05-04T17:30:00-07:00",
+            "2024-05-04T17:30:00",
+            "2024-05-04T17:30:00.5",
+        ] {
+            assert_eq!(
+                UtcTimestamp::parse(text),
+                Err(TemporalError::NotUtc),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_malformed_text() {
+        for text in [
+            "20:00",
+            "",
+            "2024-05-04 17:30:00Z",
+            "2024-05-04T17:30Z",
+            "2024-05-04T17:30:00.Z",
+            "2024-05-04T17:30:00.1234567890Z",
+            "2024-05-04T17:30:00ZZ",
+            "2024-05-04T17:30:00+0000",
+            "2024-5-04T17:30:00Z",
+            "+2024-05-04T17:30:00Z",
+            "2024-05-04T17:30:00 Z",
+            "１２３４-05-04T17:30:00Z",
+        ] {
+            assert_eq!(
+                UtcTimestamp::parse(text),
+                Err(TemporalError::Malformed),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_impossible_calendar_values() {
+        for text in [
+            "2023-02-29T00:00:00Z",
+            "2023-02-30T00:00:00Z",
+            "2024-13-01T00:00:00Z",
+            "2024-00-10T00:00:00Z",
+            "2024-01-00T00:00:00Z",
+            "2024-01-01T24:00:00Z",
+            "2024-01-01T23:60:00Z",
+            "2024-01-01T23:59:60Z",
+        ] {
+            assert_eq!(
+                UtcTimestamp::parse(text),
+                Err(TemporalError::OutOfRange),
+                "{text}"
+            );
+        }
+        assert!(UtcTimestamp::parse("2024-02-29T00:00:00Z").is_ok());
+    }
+
+    #[test]
+    fn dates_are_strict() {
+        assert_eq!(
+            parse_date("2024-02-29").map(|d| d.to_string()),
+            Ok("2024-02-29".into())
+        );
+        assert_eq!(parse_date("2023-02-29"), Err(TemporalError::OutOfRange));
+        assert_eq!(
+            parse_date("2024-02-29T00:00:00Z"),
+            Err(TemporalError::Malformed)
+        );
+        assert_eq!(parse_date("2024/02/29"), Err(TemporalError::Malformed));
+        assert_eq!(parse_date(" 2024-02-29"), Err(TemporalError::Malformed));
+    }
+
+    #[test]
+    fn micros_round_toward_the_past() {
+        assert_eq!(instant("1969-12-31T23:59:59.9999999Z").unix_micros(), -1);
+        assert_eq!(instant("1970-01-01T00:00:00.0000019Z").unix_micros(), 1);
+    }
+
+    proptest! {
+        #[test]
+        fn formatted_timestamps_parse_to_the_same_instant(
+            // 0000-01-01 to 9999-12-31, the range the four-digit year allows.
+            unix_seconds in -62_167_219_200i64..253_402_300_800,
+            nanos in 0u32..1_000_000_000,
+        ) {
+            let original = UtcTimestamp::from_unix(unix_seconds, nanos).unwrap();
+            let text = original.to_string();
+            prop_assert_eq!(UtcTimestamp::parse(&text), Ok(original));
+            let with_offset = text.replace('Z', "+00:00");
+            prop_assert_eq!(UtcTimestamp::parse(&with_offset), Ok(original));
+        }
+
+        #[test]
+        fn arbitrary_text_never_panics(text in ".{0,40}") {
+            let _ = UtcTimestamp::parse(&text);
+            let _ = parse_date(&text);
+        }
+    }
+}
