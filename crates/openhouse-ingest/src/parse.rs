@@ -68,3 +68,58 @@ pub(crate) fn malformed_rejection(text: &[u8], position: Position) -> Rejection 
         text: String::from_utf8_lossy(text).into_owned(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(text: &str) -> String {
+        match Scratch::new().parse(text.as_bytes(), Position::default()) {
+            Parsed::Valid(_) => "valid".into(),
+            Parsed::Rejected(rejection) => rejection
+                .problems
+                .iter()
+                .map(|p| format!("{:?}:{}", p.field, p.reason))
+                .collect::<Vec<_>>()
+                .join(","),
+            Parsed::Malformed {
+                offset_in_record,
+                message,
+            } => format!("malformed@{offset_in_record}: {message}"),
+        }
+    }
+
+    #[test]
+    fn valid_json_of_the_wrong_type_is_a_field_problem() {
+        let huge = r#"{"OpenHouseKey":"A","Zipcode":123456789012345678901234567890}"#;
+        assert!(
+            outcome(huge).contains("Some(Zipcode):not_a_string"),
+            "{}",
+            outcome(huge)
+        );
+    }
+
+    #[test]
+    fn text_that_is_not_json_is_malformed() {
+        for text in [
+            r#"{"Zipcode": "\ud800"}"#,
+            r#"{"Zipcode": 1e400}"#,
+            r#"{"Zipcode": NaN}"#,
+            "{\"Zipcode\": \"a\tb\"}",
+            r#"{"a":1,}"#,
+            r#"{"a":1} x"#,
+            r#"{"a":1}{"b":2}"#,
+        ] {
+            assert!(
+                outcome(text).starts_with("malformed@"),
+                "{text}: {}",
+                outcome(text)
+            );
+        }
+        let invalid_utf8 = b"{\"Zipcode\": \"\xff\"}";
+        assert!(matches!(
+            Scratch::new().parse(invalid_utf8, Position::default()),
+            Parsed::Malformed { .. }
+        ));
+    }
+}

@@ -35,16 +35,20 @@ const SECONDS_PER_DAY: i64 = 86_400;
 
 impl UtcTimestamp {
     /// Parses `YYYY-MM-DDTHH:MM:SS[.f{1,9}](Z|+00:00)`, `T` and `Z` in either case.
+    ///
+    /// The checks run in a fixed order, so each text has one reason: first the form
+    /// ([`TemporalError::Malformed`]; a zone, if any, must look like `Z` or `±HH:MM`), then the
+    /// zone ([`TemporalError::NotUtc`]), then the calendar ([`TemporalError::OutOfRange`]).
     pub fn parse(text: &str) -> Result<UtcTimestamp, TemporalError> {
         let bytes = text.as_bytes();
         if bytes.len() < 19 || !matches!(bytes[10], b'T' | b't') {
             return Err(TemporalError::Malformed);
         }
-        let date = parse_date_bytes(&bytes[..10]);
-        let (hour, minute, second) = parse_time_of_day(&bytes[11..19])?;
+        let (year, month, day) = date_fields(&bytes[..10])?;
+        let (hour, minute, second) = time_fields(&bytes[11..19])?;
         let (nanos, zone) = split_fraction(&bytes[19..])?;
         check_zone(zone)?;
-        let date = date?;
+        let date = calendar_date(year, month, day)?;
         if hour > 23 || minute > 59 || second > 59 {
             return Err(TemporalError::OutOfRange);
         }
@@ -113,16 +117,22 @@ pub fn parse_date(text: &str) -> Result<Date, TemporalError> {
     if bytes.len() != 10 {
         return Err(TemporalError::Malformed);
     }
-    parse_date_bytes(bytes)
+    let (year, month, day) = date_fields(bytes)?;
+    calendar_date(year, month, day)
 }
 
-fn parse_date_bytes(bytes: &[u8]) -> Result<Date, TemporalError> {
+fn date_fields(bytes: &[u8]) -> Result<(u32, u32, u32), TemporalError> {
     if bytes[4] != b'-' || bytes[7] != b'-' {
         return Err(TemporalError::Malformed);
     }
-    let year = digits(&bytes[0..4])?;
-    let month = digits(&bytes[5..7])?;
-    let day = digits(&bytes[8..10])?;
+    Ok((
+        digits(&bytes[0..4])?,
+        digits(&bytes[5..7])?,
+        digits(&bytes[8..10])?,
+    ))
+}
+
+fn calendar_date(year: u32, month: u32, day: u32) -> Result<Date, TemporalError> {
     let month = u8::try_from(month)
         .ok()
         .and_then(|month| Month::try_from(month).ok())
@@ -132,7 +142,7 @@ fn parse_date_bytes(bytes: &[u8]) -> Result<Date, TemporalError> {
     Date::from_calendar_date(year, month, day).map_err(|_| TemporalError::OutOfRange)
 }
 
-fn parse_time_of_day(bytes: &[u8]) -> Result<(u32, u32, u32), TemporalError> {
+fn time_fields(bytes: &[u8]) -> Result<(u32, u32, u32), TemporalError> {
     if bytes[2] != b':' || bytes[5] != b':' {
         return Err(TemporalError::Malformed);
     }
@@ -288,6 +298,26 @@ mod tests {
         );
         assert_eq!(parse_date("2024/02/29"), Err(TemporalError::Malformed));
         assert_eq!(parse_date(" 2024-02-29"), Err(TemporalError::Malformed));
+    }
+
+    #[test]
+    fn form_is_checked_before_zone_and_zone_before_calendar() {
+        assert_eq!(
+            UtcTimestamp::parse("2024-0a-01T10:00:00+01:00"),
+            Err(TemporalError::Malformed)
+        );
+        assert_eq!(
+            UtcTimestamp::parse("2023-02-30T25:00:00+01:00"),
+            Err(TemporalError::NotUtc)
+        );
+        assert_eq!(
+            UtcTimestamp::parse("2023-02-30T25:00:00"),
+            Err(TemporalError::NotUtc)
+        );
+        assert_eq!(
+            UtcTimestamp::parse("0000-02-29T00:00:00Z").map(|t| t.to_string()),
+            Ok("0000-02-29T00:00:00Z".into())
+        );
     }
 
     #[test]
