@@ -1,0 +1,47 @@
+use std::path::PathBuf;
+
+use arrow_schema::DataType;
+
+/// Why Parquet could not be written or read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error("{action} {path}: {source}")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Parquet(#[from] parquet::errors::ParquetError),
+    #[error(transparent)]
+    Arrow(#[from] arrow_schema::ArrowError),
+    /// The table must be sorted by (OpenHouseDate, OpenHouseKey); it is not at this row.
+    #[error("open houses are not sorted by (OpenHouseDate, OpenHouseKey) at row {row}")]
+    NotSorted { row: usize },
+    #[error("the file has no {column} column")]
+    MissingColumn { column: &'static str },
+    #[error("column {column} has type {found}, which insights cannot read")]
+    UnsupportedColumnType {
+        column: &'static str,
+        found: DataType,
+    },
+    #[error("column {column} is null at row {row}")]
+    NullValue { column: &'static str, row: u64 },
+    #[error("column {column} holds {value}, outside the range of dates")]
+    DateOutOfRange { column: &'static str, value: i64 },
+}
+
+impl Error {
+    pub(crate) fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+    ) -> impl FnOnce(std::io::Error) -> Error {
+        let path = path.into();
+        move |source| Error::Io {
+            action,
+            path,
+            source,
+        }
+    }
+}
