@@ -1,1 +1,56 @@
+//! `openhouse`: from raw MLS open-house event feeds to a validated, deduplicated Parquet
+//! table and the insights a dashboard shows.
+//!
+//! This crate composes the workspace's crates into one [`Pipeline`]:
+//! [`ingest`] (simd-json parsing and validation on rayon) → [`dedup`] (the latest version of
+//! each open house) → [`parquet`] (a crash-safe, zstd-compressed table) and [`insights`] (the
+//! busiest week, the top zip codes, the daily cumulative total). Every record that breaks a
+//! rule is kept as a [`Rejection`] and can be written to a rejects file.
+//!
+//! ```
+//! use openhouse::Pipeline;
+//!
+//! let feed = br#"[
+//!   {"OpenHouseKey": "A", "OpenHouseDate": "2024-05-04", "Zipcode": "94521-3711",
+//!    "OpenHouseStartTime": "2024-05-05T00:00:00Z", "OpenHouseEndTime": "2024-05-05T02:00:00Z",
+//!    "DateModified": "2024-05-01T10:00:00Z"},
+//!   {"OpenHouseKey": "A", "OpenHouseDate": "2024-05-04", "Zipcode": "94521",
+//!    "OpenHouseStartTime": "2024-05-04T20:00:00Z", "OpenHouseEndTime": "2024-05-04T22:00:00Z",
+//!    "DateModified": "2024-05-02T10:00:00+00:00"},
+//!   {"OpenHouseKey": null}
+//! ]"#;
+//! let processed = Pipeline::builder().threads(2).build().process(feed)?;
+//! assert_eq!(processed.summary.records_read, 3);
+//! assert_eq!(processed.open_houses.len(), 1);
+//! assert_eq!(processed.open_houses[0].position.record, 1);
+//! assert_eq!(processed.rejections.len(), 1);
+//! assert_eq!(processed.insights(5).top_zipcodes[0].zipcode.as_str(), "94521");
+//! # Ok::<(), openhouse::Error>(())
+//! ```
 
+mod error;
+mod outputs;
+mod pipeline;
+mod report;
+
+pub use error::Error;
+pub use pipeline::{Pipeline, PipelineBuilder, Processed, RunPaths};
+pub use report::RunReport;
+
+pub use openhouse_dedup as dedup;
+pub use openhouse_generate as generate;
+pub use openhouse_ingest as ingest;
+pub use openhouse_insights as insights;
+pub use openhouse_model as model;
+pub use openhouse_parquet as parquet;
+
+pub use openhouse_insights::{Insights, Tally};
+pub use openhouse_model::{OpenHouse, Position, Rejection};
+
+/// The insights of a Parquet table written by this project, or by another engine with the
+/// same `OpenHouseDate` and `Zip5` (or `Zipcode`) columns.
+pub fn insights_from_parquet(path: &std::path::Path, top_zipcodes: u64) -> Result<Insights, Error> {
+    let mut tally = Tally::default();
+    openhouse_parquet::read_insight_rows(path, |date, zip5| tally.add(date, zip5))?;
+    Ok(tally.insights(top_zipcodes))
+}

@@ -13,12 +13,12 @@ pub enum IngestError {
         message: String,
     },
     /// The worker threads could not be started.
-    #[error("could not start {threads} worker threads: {source}")]
+    #[error("could not start {threads} worker threads")]
     ThreadPool {
         threads: usize,
         source: rayon::ThreadPoolBuildError,
     },
     /// The sink refused a record.
-    #[error("the record sink failed: {0}")]
+    #[error("the record sink failed")]
     Sink(#[source] Box<dyn StdError + Send + Sync>),
 }

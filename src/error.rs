@@ -1,0 +1,22 @@
+use std::path::PathBuf;
+
+/// Why a pipeline run failed. Records that break the rules are not errors; they are
+/// rejections, counted in the report.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error("could not read the feed {path}")]
+    ReadFeed {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Ingest(#[from] openhouse_ingest::IngestError),
+    #[error(transparent)]
+    Parquet(#[from] openhouse_parquet::Error),
+    #[error("could not write {path}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
