@@ -241,10 +241,10 @@ impl<S: Sink> Worker<S> {
             }),
             (mine, theirs) => mine.or(theirs),
         };
-        if self.failure.is_none() {
-            if let Err(error) = self.sink.merge(other.sink) {
-                self.failure = Some(Failure::Sink(error));
-            }
+        if self.failure.is_none()
+            && let Err(error) = self.sink.merge(other.sink)
+        {
+            self.failure = Some(Failure::Sink(error));
         }
         self.summary.records_read += other.summary.records_read;
         self.summary.records_valid += other.summary.records_valid;

@@ -54,11 +54,10 @@ pub(crate) fn detect(bytes: &[u8]) -> (Format, usize) {
 pub(crate) fn split_ndjson(bytes: &[u8], start: usize) -> Vec<Span> {
     let mut spans = Vec::new();
     let mut line_start = start;
-    let mut line = 1;
     let line_ends = memchr_iter(b'\n', &bytes[start..])
         .map(|at| start + at)
         .chain([bytes.len()]);
-    for line_end in line_ends {
+    for (line, line_end) in (1..).zip(line_ends) {
         let text = &bytes[line_start..line_end];
         let text = text.strip_suffix(b"\r").unwrap_or(text);
         if !text.iter().all(|&byte| is_json_whitespace(byte)) {
@@ -68,7 +67,6 @@ pub(crate) fn split_ndjson(bytes: &[u8], start: usize) -> Vec<Span> {
                 line,
             });
         }
-        line += 1;
         line_start = line_end + 1;
     }
     spans

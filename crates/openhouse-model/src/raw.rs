@@ -75,6 +75,10 @@ impl<'a> RawRecord<'a> {
 /// A top-level JSON value of a feed: the object a record should be, or the type of what was
 /// found instead (an NDJSON line `42`, an array element `"x"`).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "lives on the stack for one record; boxing would allocate per record"
+)]
 pub enum RawDocument<'a> {
     Object(RawRecord<'a>),
     NotAnObject(JsonType),
