@@ -6,10 +6,10 @@ use std::hint::black_box;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use openhouse::Pipeline;
 use openhouse::dedup::LatestByKey;
-use openhouse::generate::{Generator, Layout};
 use openhouse::ingest::{Feed, IngestOptions, ingest};
 use openhouse::model::Collect;
 use openhouse::parquet::{WriteOptions, write_parquet};
+use openhouse_generate::{Generator, Layout};
 
 const EVENTS: usize = 100_000;
 

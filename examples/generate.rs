@@ -9,7 +9,7 @@ use anyhow::Context;
 mod support;
 
 use clap::{Parser, ValueEnum};
-use openhouse::generate::{Generator, Layout};
+use openhouse_generate::{Generator, Layout};
 
 /// A synthetic MLS open-house feed with the quirks of real ones.
 #[derive(Parser)]

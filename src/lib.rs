@@ -38,7 +38,6 @@ pub use pipeline::{Pipeline, PipelineBuilder, Processed, RunPaths};
 pub use report::RunReport;
 
 pub use openhouse_dedup as dedup;
-pub use openhouse_generate as generate;
 pub use openhouse_ingest as ingest;
 pub use openhouse_insights as insights;
 pub use openhouse_model as model;

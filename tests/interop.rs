@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use openhouse::generate::{Generator, Layout};
 use openhouse::{Pipeline, RunPaths};
+use openhouse_generate::{Generator, Layout};
 use serde_json::{Value, json};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");

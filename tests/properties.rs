@@ -4,10 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use openhouse::generate::{Generator, Layout};
 use openhouse::ingest::{Feed, IngestOptions, ingest};
 use openhouse::model::{Collect, OpenHouse, UtcTimestamp};
 use openhouse::{Pipeline, Processed};
+use openhouse_generate::{Generator, Layout};
 use proptest::prelude::*;
 
 /// The rules stated as simply as possible: every valid record in input order, each

@@ -179,7 +179,8 @@ fn scan_container(bytes: &[u8], start: usize) -> Result<usize, IngestError> {
 /// From an opening quote to just past its closing quote.
 fn scan_string(bytes: &[u8], open: usize) -> Result<usize, IngestError> {
     let mut at = open + 1;
-    while let Some(found) = memchr2(b'"', b'\\', &bytes[at..]) {
+    // A backslash at the very end moves `at` past the input; `get` then ends the search.
+    while let Some(found) = bytes.get(at..).and_then(|rest| memchr2(b'"', b'\\', rest)) {
         at += found;
         if bytes[at] == b'"' {
             return Ok(at + 1);
