@@ -86,26 +86,66 @@ pub enum RawDocument<'a> {
 
 impl<'de> Deserialize<'de> for RawDocument<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(DocumentVisitor)
+        Ok(
+            match deserializer.deserialize_any(ValueVisitor { top_level: true })? {
+                Visited::Record(record) => RawDocument::Object(record),
+                Visited::Value(value) => RawDocument::NotAnObject(value.json_type()),
+            },
+        )
     }
 }
 
 impl<'de> Deserialize<'de> for RawValue<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(ValueVisitor)
+        Ok(
+            match deserializer.deserialize_any(ValueVisitor { top_level: false })? {
+                Visited::Value(value) => value,
+                Visited::Record(_) => RawValue::Other(JsonType::Object),
+            },
+        )
     }
 }
 
-struct DocumentVisitor;
+impl RawValue<'_> {
+    fn json_type(&self) -> JsonType {
+        match self {
+            RawValue::Str(_) => JsonType::String,
+            RawValue::Missing | RawValue::Null => JsonType::Null,
+            RawValue::Other(found) => *found,
+        }
+    }
+}
 
-impl<'de> Visitor<'de> for DocumentVisitor {
-    type Value = RawDocument<'de>;
+/// What one visit found: the record, for an object at the top level, or a value.
+enum Visited<'de> {
+    Record(RawRecord<'de>),
+    Value(RawValue<'de>),
+}
+
+/// Classifies any JSON value; only a top-level object is read into a record, anything nested
+/// is skipped without allocating.
+struct ValueVisitor {
+    top_level: bool,
+}
+
+impl<'de> ValueVisitor {
+    fn other<E>(found: JsonType) -> Result<Visited<'de>, E> {
+        Ok(Visited::Value(RawValue::Other(found)))
+    }
+}
+
+impl<'de> Visitor<'de> for ValueVisitor {
+    type Value = Visited<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON value")
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        if !self.top_level {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            return Self::other(JsonType::Object);
+        }
         let mut record = RawRecord::default();
         while let Some(key) = map.next_key::<FieldKey>()? {
             match key.0 {
@@ -115,78 +155,32 @@ impl<'de> Visitor<'de> for DocumentVisitor {
                 }
             }
         }
-        Ok(RawDocument::Object(record))
+        Ok(Visited::Record(record))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(RawDocument::NotAnObject(JsonType::Array))
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(RawDocument::NotAnObject(JsonType::Bool))
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(RawDocument::NotAnObject(JsonType::Number))
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(RawDocument::NotAnObject(JsonType::Number))
-    }
-
-    fn visit_i128<E: de::Error>(self, _: i128) -> Result<Self::Value, E> {
-        Ok(RawDocument::NotAnObject(JsonType::Number))
-    }
-
-    fn visit_u128<E: de::Error>(self, _: u128) -> Result<Self::Value, E> {
-        Ok(RawDocument::NotAnObject(JsonType::Number))
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(RawDocument::NotAnObject(JsonType::Number))
-    }
-
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(RawDocument::NotAnObject(JsonType::String))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(RawDocument::NotAnObject(JsonType::Null))
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(RawDocument::NotAnObject(JsonType::Null))
-    }
-}
-
-struct ValueVisitor;
-
-impl<'de> Visitor<'de> for ValueVisitor {
-    type Value = RawValue<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
+        Self::other(JsonType::Array)
     }
 
     fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<Self::Value, E> {
-        Ok(RawValue::Str(Cow::Borrowed(text)))
+        Ok(Visited::Value(RawValue::Str(Cow::Borrowed(text))))
     }
 
     fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
-        Ok(RawValue::Str(Cow::Owned(text.to_owned())))
+        Ok(Visited::Value(RawValue::Str(Cow::Owned(text.to_owned()))))
     }
 
     fn visit_string<E: de::Error>(self, text: String) -> Result<Self::Value, E> {
-        Ok(RawValue::Str(Cow::Owned(text)))
+        Ok(Visited::Value(RawValue::Str(Cow::Owned(text))))
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(RawValue::Null)
+        Ok(Visited::Value(RawValue::Null))
     }
 
     fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(RawValue::Null)
+        Ok(Visited::Value(RawValue::Null))
     }
 
     fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
@@ -194,37 +188,27 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
 
     fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(RawValue::Other(JsonType::Bool))
+        Self::other(JsonType::Bool)
     }
 
     fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(RawValue::Other(JsonType::Number))
+        Self::other(JsonType::Number)
     }
 
     fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(RawValue::Other(JsonType::Number))
+        Self::other(JsonType::Number)
     }
 
     fn visit_i128<E: de::Error>(self, _: i128) -> Result<Self::Value, E> {
-        Ok(RawValue::Other(JsonType::Number))
+        Self::other(JsonType::Number)
     }
 
     fn visit_u128<E: de::Error>(self, _: u128) -> Result<Self::Value, E> {
-        Ok(RawValue::Other(JsonType::Number))
+        Self::other(JsonType::Number)
     }
 
     fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(RawValue::Other(JsonType::Number))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(RawValue::Other(JsonType::Array))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(RawValue::Other(JsonType::Object))
+        Self::other(JsonType::Number)
     }
 }
 

@@ -37,6 +37,15 @@ fn sample() -> Vec<OpenHouse> {
     ]
 }
 
+fn strings<'a>(batch: &'a RecordBatch, column: &str) -> Vec<Option<&'a str>> {
+    batch
+        .column_by_name(column)
+        .unwrap()
+        .as_string::<i32>()
+        .iter()
+        .collect()
+}
+
 fn read_all(path: &Path) -> RecordBatch {
     let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(path).unwrap())
         .unwrap()
@@ -71,28 +80,15 @@ fn values_and_types_round_trip() {
             .unwrap()
             .is_nullable()
     );
-    let keys: Vec<_> = batch
-        .column_by_name("OpenHouseKey")
-        .unwrap()
-        .as_string::<i32>()
-        .iter()
-        .flatten()
-        .collect();
-    assert_eq!(keys, ["B", "C", "A"]);
-    let zip5: Vec<_> = batch
-        .column_by_name("Zip5")
-        .unwrap()
-        .as_string::<i32>()
-        .iter()
-        .collect();
-    assert_eq!(zip5, [Some("94521"), None, None]);
-    let zipcodes: Vec<_> = batch
-        .column_by_name("Zipcode")
-        .unwrap()
-        .as_string::<i32>()
-        .iter()
-        .collect();
-    assert_eq!(zipcodes, [Some("94521-3711"), Some("9452"), None]);
+    assert_eq!(
+        strings(&batch, "OpenHouseKey"),
+        [Some("B"), Some("C"), Some("A")]
+    );
+    assert_eq!(strings(&batch, "Zip5"), [Some("94521"), None, None]);
+    assert_eq!(
+        strings(&batch, "Zipcode"),
+        [Some("94521-3711"), Some("9452"), None]
+    );
     let start = batch
         .column_by_name("OpenHouseStartTime")
         .unwrap()
