@@ -5,6 +5,11 @@
 //! Because that order is total over (instant, position), the result does not depend on the
 //! order records arrive in, so per-thread tables can be filled independently and merged.
 //!
+//! The table is split into partitions by a hash of the key. Offering a record appends it to
+//! its partition; a partition is compacted to one record per key whenever it has doubled since
+//! its last compaction, so memory stays within about twice the distinct open houses. Merging
+//! tables appends partitions, and the final compaction and sort run in parallel.
+//!
 //! ```
 //! use openhouse_dedup::LatestByKey;
 //! use openhouse_model::{Date, OpenHouse, Position, UtcTimestamp};
@@ -30,65 +35,135 @@
 //! assert_eq!(kept[0].position.byte, 100);
 //! ```
 
-use std::borrow::Borrow;
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::convert::Infallible;
-use std::hash::{Hash, Hasher};
+use std::hash::BuildHasher;
 
+use foldhash::quality::FixedState;
 use openhouse_model::{OpenHouse, Rejection, Sink};
+use rayon::prelude::*;
+
+/// Enough partitions for every core to compact its share, few enough to stay cheap when
+/// empty.
+const PARTITIONS: usize = 64;
+/// A partition is not compacted before it holds this many records.
+const MIN_COMPACTION: usize = 1024;
+
+/// Chooses partitions; a fixed seed, so that every table sends a key to the same partition.
+const PARTITION_HASH: FixedState = FixedState::with_seed(0x6f70_656e_686f_7573);
+/// Hashes keys within a partition; seeded apart from `PARTITION_HASH`, whose top bits are
+/// the same for every key of a partition.
+const KEY_HASH: FixedState = FixedState::with_seed(0x6c61_7465_7374_6b65);
 
 /// The latest version of every open house seen so far.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct LatestByKey {
-    latest: HashSet<ByKey>,
+    partitions: Vec<Partition>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Partition {
+    records: Vec<OpenHouse>,
+    /// Records kept by the last compaction.
+    compacted: usize,
+}
+
+impl Default for LatestByKey {
+    fn default() -> Self {
+        LatestByKey {
+            partitions: vec![Partition::default(); PARTITIONS],
+        }
+    }
 }
 
 impl LatestByKey {
     /// Keeps `candidate` if it is the first version of its key or supersedes the one kept.
     pub fn offer(&mut self, candidate: OpenHouse) {
-        match self.latest.get(&*candidate.key) {
-            Some(ByKey(kept)) if !candidate.supersedes(kept) => {}
-            _ => {
-                self.latest.replace(ByKey(candidate));
-            }
-        }
+        let partition = &mut self.partitions[partition_of(&candidate.key)];
+        partition.records.push(candidate);
+        partition.compact_when_grown();
     }
 
     /// Absorbs another table; the same as offering each of its records.
     pub fn merge(&mut self, other: LatestByKey) {
-        let (mut into, from) = if self.latest.len() >= other.latest.len() {
-            (std::mem::take(&mut self.latest), other.latest)
-        } else {
-            (other.latest, std::mem::take(&mut self.latest))
-        };
-        into.reserve(from.len());
-        let mut merged = LatestByKey { latest: into };
-        for ByKey(candidate) in from {
-            merged.offer(candidate);
+        for (mine, mut theirs) in self.partitions.iter_mut().zip(other.partitions) {
+            if mine.records.len() < theirs.records.len() {
+                std::mem::swap(&mut mine.records, &mut theirs.records);
+            }
+            mine.records.append(&mut theirs.records);
+            mine.compact_when_grown();
         }
-        *self = merged;
     }
 
     /// The number of distinct open houses.
     pub fn len(&self) -> usize {
-        self.latest.len()
+        self.partitions
+            .par_iter()
+            .map(Partition::distinct_keys)
+            .sum()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.latest.is_empty()
-    }
-
-    /// The kept version of `key`.
-    pub fn get(&self, key: &str) -> Option<&OpenHouse> {
-        self.latest.get(key).map(|ByKey(kept)| kept)
+        self.partitions
+            .iter()
+            .all(|partition| partition.records.is_empty())
     }
 
     /// The kept records in the table's order: by `OpenHouseDate`, then `OpenHouseKey`.
-    pub fn into_sorted_vec(self) -> Vec<OpenHouse> {
-        let mut open_houses: Vec<OpenHouse> =
-            self.latest.into_iter().map(|ByKey(kept)| kept).collect();
-        open_houses.sort_unstable_by(|a, b| (a.date, &a.key).cmp(&(b.date, &b.key)));
+    pub fn into_sorted_vec(mut self) -> Vec<OpenHouse> {
+        self.partitions.par_iter_mut().for_each(Partition::compact);
+        let mut open_houses: Vec<OpenHouse> = self
+            .partitions
+            .into_iter()
+            .flat_map(|partition| partition.records)
+            .collect();
+        open_houses.par_sort_unstable_by(|a, b| (a.date, &a.key).cmp(&(b.date, &b.key)));
         open_houses
+    }
+}
+
+fn partition_of(key: &str) -> usize {
+    // The top bits: the low ones are what the per-partition maps index by.
+    (PARTITION_HASH.hash_one(key) >> (u64::BITS - PARTITIONS.trailing_zeros())) as usize
+}
+
+impl Partition {
+    fn compact_when_grown(&mut self) {
+        if self.records.len() >= MIN_COMPACTION.max(2 * self.compacted) {
+            self.compact();
+        }
+    }
+
+    /// Keeps one record per key, the latest.
+    fn compact(&mut self) {
+        let mut latest: HashMap<&str, usize, FixedState> =
+            HashMap::with_capacity_and_hasher(self.records.len(), KEY_HASH);
+        for (index, record) in self.records.iter().enumerate() {
+            latest
+                .entry(&record.key)
+                .and_modify(|kept| {
+                    if record.supersedes(&self.records[*kept]) {
+                        *kept = index;
+                    }
+                })
+                .or_insert(index);
+        }
+        let mut keep = vec![false; self.records.len()];
+        for index in latest.into_values() {
+            keep[index] = true;
+        }
+        let mut flags = keep.into_iter();
+        self.records.retain(|_| flags.next().unwrap_or(false));
+        self.compacted = self.records.len();
+    }
+
+    fn distinct_keys(&self) -> usize {
+        let mut keys =
+            std::collections::HashSet::with_capacity_and_hasher(self.records.len(), KEY_HASH);
+        self.records
+            .iter()
+            .filter(|record| keys.insert(&*record.key))
+            .count()
     }
 }
 
@@ -128,32 +203,6 @@ impl Sink for LatestByKey {
     }
 }
 
-/// A record hashed and compared by its key alone, so the set is a map from key to record
-/// without storing the key twice.
-#[derive(Debug, Clone)]
-struct ByKey(OpenHouse);
-
-impl PartialEq for ByKey {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.key == other.0.key
-    }
-}
-
-impl Eq for ByKey {}
-
-impl Hash for ByKey {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        // Must hash exactly as `str` does, for `Borrow<str>` lookups.
-        self.0.key.as_ref().hash(state);
-    }
-}
-
-impl Borrow<str> for ByKey {
-    fn borrow(&self) -> &str {
-        &self.0.key
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,9 +231,10 @@ mod tests {
 
     fn kept_bytes(latest: &LatestByKey) -> Vec<(String, u64)> {
         let mut kept: Vec<_> = latest
-            .latest
+            .clone()
+            .into_sorted_vec()
             .iter()
-            .map(|ByKey(r)| (r.key.to_string(), r.position.byte))
+            .map(|r| (r.key.to_string(), r.position.byte))
             .collect();
         kept.sort();
         kept
@@ -238,8 +288,15 @@ mod tests {
     }
 
     fn records() -> impl Strategy<Value = Vec<OpenHouse>> {
-        // Few keys and few instants, so versions and ties are common.
-        prop::collection::vec((0..6u8, 0..4i64, 0..3u32), 0..60).prop_map(|specs| {
+        records_of(6, 0..60)
+    }
+
+    /// Records over `keys` keys and few instants, so versions and ties are common.
+    fn records_of(
+        keys: u16,
+        count: std::ops::Range<usize>,
+    ) -> impl Strategy<Value = Vec<OpenHouse>> {
+        prop::collection::vec((0..keys, 0..4i64, 0..3u32), count).prop_map(|specs| {
             specs
                 .into_iter()
                 .enumerate()
@@ -263,6 +320,20 @@ mod tests {
             .into_iter()
             .map(|(key, r)| (key, r.position.byte))
             .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+        /// Enough records per partition that compaction runs while records arrive.
+        #[test]
+        fn compaction_keeps_the_latest_version(records in records_of(3000, 60_000..80_000)) {
+            let expected = simple_latest(&records);
+            let latest: LatestByKey = records.into_iter().collect();
+            prop_assert!(latest.partitions.iter().any(|partition| partition.compacted > 0));
+            prop_assert_eq!(latest.len(), expected.len());
+            prop_assert_eq!(kept_bytes(&latest), expected);
+        }
     }
 
     proptest! {

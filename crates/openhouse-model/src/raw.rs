@@ -117,6 +117,10 @@ impl RawValue<'_> {
 }
 
 /// What one visit found: the record, for an object at the top level, or a value.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "lives on the stack for one record; boxing would allocate per record"
+)]
 enum Visited<'de> {
     Record(RawRecord<'de>),
     Value(RawValue<'de>),

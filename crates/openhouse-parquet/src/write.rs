@@ -5,13 +5,20 @@ use std::io::BufWriter;
 use std::num::NonZeroUsize;
 use std::path::Path;
 
+use arrow_array::ArrayRef;
+use arrow_schema::Field;
 use openhouse_model::OpenHouse;
 use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_writer::{ArrowColumnChunk, ArrowColumnWriter, compute_leaves};
 use parquet::basic::{Compression, ZstdLevel};
+use parquet::errors::ParquetError;
 use parquet::file::metadata::SortingColumn;
 use parquet::file::properties::WriterProperties;
+use rayon::prelude::*;
 
-use crate::{Error, record_batch, schema};
+use crate::batch::{COLUMNS, column_index};
+use crate::columns::{OPEN_HOUSE_DATE, OPEN_HOUSE_KEY};
+use crate::{Error, schema};
 
 /// How the Parquet file is laid out. Defaults: zstd level 3, row groups of up to 1,048,576 rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,9 +50,8 @@ impl WriteOptions {
     }
 
     fn properties(&self) -> Result<WriterProperties, Error> {
-        // Column indexes 3 and 0 are OpenHouseDate and OpenHouseKey in `schema()`.
-        let sorted_by = [3, 0].map(|column_idx| SortingColumn {
-            column_idx,
+        let sorted_by = [OPEN_HOUSE_DATE, OPEN_HOUSE_KEY].map(|name| SortingColumn {
+            column_idx: column_index(name) as i32,
             descending: false,
             nulls_first: false,
         });
@@ -93,15 +99,29 @@ pub fn write_parquet(
         .tempfile_in(folder)
         .map_err(Error::io("creating a temporary file in", folder))?;
 
-    let mut writer = ArrowWriter::try_new(
+    let schema = schema();
+    let writer = ArrowWriter::try_new(
         BufWriter::new(temporary.as_file()),
-        schema(),
+        schema.clone(),
         Some(options.properties()?),
     )?;
-    for rows in open_houses.chunks(options.row_group_rows.get()) {
-        writer.write(&record_batch(rows)?)?;
+    // The arrow writer sets up the file (schema, metadata); each row group's columns are then
+    // built and encoded in parallel, one task a column.
+    let (mut file, row_groups) = writer.into_serialized_writer()?;
+    for (index, rows) in open_houses.chunks(options.row_group_rows.get()).enumerate() {
+        let chunks: Vec<ArrowColumnChunk> = row_groups
+            .create_column_writers(index)?
+            .into_par_iter()
+            .zip(COLUMNS.par_iter().zip(schema.fields().par_iter()))
+            .map(|(writer, (column, field))| encode(writer, field, (column.build)(rows)))
+            .collect::<Result<_, _>>()?;
+        let mut row_group = file.next_row_group()?;
+        for chunk in chunks {
+            chunk.append_to_row_group(&mut row_group)?;
+        }
+        row_group.close()?;
     }
-    let metadata = writer.close()?;
+    let metadata = file.close()?;
     temporary
         .as_file()
         .sync_all()
@@ -121,6 +141,17 @@ pub fn write_parquet(
         row_groups: metadata.num_row_groups(),
         bytes,
     })
+}
+
+fn encode(
+    mut writer: ArrowColumnWriter,
+    field: &Field,
+    array: ArrayRef,
+) -> Result<ArrowColumnChunk, ParquetError> {
+    for leaf in compute_leaves(field, &array)? {
+        writer.write(&leaf)?;
+    }
+    writer.close()
 }
 
 /// Makes the rename itself durable.
