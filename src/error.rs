@@ -10,6 +10,11 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("could not start {threads} worker threads")]
+    ThreadPool {
+        threads: usize,
+        source: rayon::ThreadPoolBuildError,
+    },
     #[error(transparent)]
     Ingest(#[from] openhouse_ingest::IngestError),
     #[error(transparent)]

@@ -14,6 +14,7 @@ use crate::{Error, RunReport};
 /// report and insights. Build one with [`Pipeline::builder`].
 #[derive(Debug, Clone, Default)]
 pub struct Pipeline {
+    threads: usize,
     ingest: IngestOptions,
     parquet: WriteOptions,
     top_zipcodes: u64,
@@ -26,9 +27,9 @@ pub struct PipelineBuilder {
 }
 
 impl PipelineBuilder {
-    /// Worker threads for parsing; 0 (the default) means one per core.
+    /// Worker threads for every parallel stage; 0 (the default) means one per core.
     pub fn threads(mut self, threads: usize) -> Self {
-        self.pipeline.ingest = self.pipeline.ingest.threads(threads);
+        self.pipeline.threads = threads;
         self
     }
 
@@ -102,6 +103,32 @@ impl Pipeline {
 
     /// Validates and deduplicates a feed held in memory.
     pub fn process(&self, feed: &[u8]) -> Result<Processed, Error> {
+        self.in_pool(|| self.process_here(feed))?
+    }
+
+    /// Runs the whole job on files. Nothing is written when the feed cannot be read as a
+    /// whole (a malformed JSON array); each output file is written whole or not at all, the
+    /// Parquet table first.
+    pub fn run(&self, paths: &RunPaths) -> Result<(RunReport, WriteSummary), Error> {
+        self.in_pool(|| self.run_here(paths))?
+    }
+
+    /// Runs `job` on a pool of the configured size, or on rayon's global pool.
+    fn in_pool<T: Send>(&self, job: impl FnOnce() -> T + Send) -> Result<T, Error> {
+        if self.threads == 0 {
+            return Ok(job());
+        }
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(self.threads)
+            .build()
+            .map_err(|source| Error::ThreadPool {
+                threads: self.threads,
+                source,
+            })?;
+        Ok(pool.install(job))
+    }
+
+    fn process_here(&self, feed: &[u8]) -> Result<Processed, Error> {
         let feed = Feed::new(feed)?;
         let (collected, summary) = ingest(&feed, &self.ingest, Collected::default)?;
         let mut rejections = collected.rejections;
@@ -114,15 +141,12 @@ impl Pipeline {
         })
     }
 
-    /// Runs the whole job on files. Nothing is written when the feed cannot be read as a
-    /// whole (a malformed JSON array); each output file is written whole or not at all, the
-    /// Parquet table first.
-    pub fn run(&self, paths: &RunPaths) -> Result<(RunReport, WriteSummary), Error> {
+    fn run_here(&self, paths: &RunPaths) -> Result<(RunReport, WriteSummary), Error> {
         let bytes = std::fs::read(&paths.input).map_err(|source| Error::ReadFeed {
             path: paths.input.clone(),
             source,
         })?;
-        let processed = self.process(&bytes)?;
+        let processed = self.process_here(&bytes)?;
         drop(bytes);
         let written = write_parquet(&paths.output, &processed.open_houses, &self.parquet)?;
         if let Some(rejects) = &paths.rejects {
