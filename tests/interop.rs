@@ -1,6 +1,7 @@
 //! Cross-checks against code that shares nothing with this crate: an independent Python
-//! implementation of the rules (`tests/interop/reference.py`), and DuckDB, pyarrow and Polars
-//! reading the Parquet table (`tests/interop/engines.py`). The Python environment comes from
+//! implementation of the rules (`tests/interop/reference.py`), DuckDB, pyarrow and Polars
+//! reading the Parquet table (`tests/interop/engines.py`), and Apache Spark
+//! (`tests/interop/spark.py`, which needs a Java runtime). The Python environment comes from
 //! `scripts/python-env`, which `.ci/run` and the README's test command run first.
 
 use std::path::{Path, PathBuf};
@@ -272,4 +273,47 @@ fn the_engines_read_the_types_as_written() {
     assert_eq!(engines["pyarrow"]["nullable"]["OpenHouseKey"], false);
     assert_eq!(engines["pyarrow"]["nullable"]["Zipcode"], true);
     assert_eq!(engines["pyarrow"]["compression"], json!(["ZSTD"]));
+}
+
+#[test]
+fn spark_reads_the_types_and_computes_the_same_insights() {
+    let folder = tempfile::tempdir().unwrap();
+    let mut tables = Vec::new();
+    let mut expected = Vec::new();
+    // The committed fixture, and the edge cases with their tied weeks and zip ranks.
+    for (index, feed) in ["fixtures/openhouses.json", "fixtures/edge-cases.ndjson"]
+        .into_iter()
+        .enumerate()
+    {
+        let output = folder.path().join(format!("table-{index}.parquet"));
+        let paths = RunPaths {
+            input: Path::new(ROOT).join(feed),
+            output: output.clone(),
+            rejects: None,
+            report: None,
+        };
+        let (report, _) = Pipeline::builder().build().run(&paths).unwrap();
+        expected.push(serde_json::to_value(&report.insights).unwrap());
+        tables.push(output);
+    }
+    let table_paths: Vec<&Path> = tables.iter().map(PathBuf::as_path).collect();
+    let spark = python_json("spark.py", &table_paths);
+    for (index, insights) in expected.iter().enumerate() {
+        let read = &spark[index];
+        assert_eq!(
+            read["insights"], *insights,
+            "table {index}: insights in Spark SQL"
+        );
+        assert_eq!(read["num_rows"], insights["total_open_houses"]);
+        let schema = &read["schema"];
+        assert_eq!(schema["OpenHouseKey"], "string");
+        assert_eq!(schema["Zip5"], "string");
+        assert_eq!(schema["OpenHouseDate"], "date");
+        for column in ["OpenHouseStartTime", "OpenHouseEndTime", "DateModified"] {
+            assert_eq!(
+                schema[column], "timestamp",
+                "{column}: Spark's TIMESTAMP is UTC-adjusted"
+            );
+        }
+    }
 }
