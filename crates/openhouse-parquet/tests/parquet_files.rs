@@ -253,3 +253,11 @@ fn a_file_without_dates_is_a_typed_error() {
     let missing = read_insight_rows(&folder.path().join("absent.parquet"), |_, _| {}).unwrap_err();
     assert!(matches!(missing, Error::Io { .. }), "{missing}");
 }
+
+#[test]
+fn record_batches_carry_the_table_schema_for_other_writers() {
+    let batch = openhouse_parquet::record_batch(&sample()).unwrap();
+    assert_eq!(batch.schema(), openhouse_parquet::schema());
+    assert_eq!((batch.num_rows(), batch.num_columns()), (3, 10));
+    assert_eq!(strings(&batch, "Zip5"), [Some("94521"), None, None]);
+}
