@@ -22,7 +22,7 @@ fn kept(processed: &Processed) -> Vec<(String, String, Option<String>, u64)> {
         .iter()
         .map(|r| {
             (
-                r.key.to_string(),
+                r.key().to_string(),
                 r.date.to_string(),
                 r.zip5().map(|z| z.to_string()),
                 r.position.record,

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use openhouse::ingest::{Feed, IngestOptions, ingest};
-use openhouse::model::{Collect, OpenHouse, UtcTimestamp};
+use openhouse::model::{Collect, OpenHouse, OpenHouseFields, UtcTimestamp};
 use openhouse::{Pipeline, Processed};
 use openhouse_generate::{Generator, Layout};
 use proptest::prelude::*;
@@ -21,15 +21,15 @@ fn simple_latest(feed: &[u8]) -> Vec<OpenHouse> {
     collected.sort_by_position();
     let mut latest = BTreeMap::<Box<str>, OpenHouse>::new();
     for record in collected.open_houses {
-        match latest.get(&record.key) {
+        match latest.get(record.key()) {
             Some(kept) if record.modified < kept.modified => {}
             _ => {
-                latest.insert(record.key.clone(), record);
+                latest.insert(record.key().into(), record);
             }
         }
     }
     let mut kept: Vec<OpenHouse> = latest.into_values().collect();
-    kept.sort_by(|a, b| (a.date, &a.key).cmp(&(b.date, &b.key)));
+    kept.sort_by(|a, b| (a.date, a.key()).cmp(&(b.date, b.key())));
     kept
 }
 
@@ -68,12 +68,12 @@ fn content(open_houses: &[OpenHouse]) -> Vec<(String, UtcTimestamp, String)> {
     open_houses
         .iter()
         .map(|r| {
-            let without_position = OpenHouse {
+            let without_position = OpenHouseFields {
                 position: Default::default(),
-                ..r.clone()
+                ..r.fields()
             };
             (
-                r.key.to_string(),
+                r.key().to_string(),
                 r.modified,
                 format!("{without_position:?}"),
             )
@@ -154,7 +154,7 @@ proptest! {
         let original = run(&feed, 2, 7);
         let reordered = run(&shuffled, 2, 7);
         // The same open houses at the same instants...
-        let instants = |p: &Processed| p.open_houses.iter().map(|r| (r.key.to_string(), r.modified)).collect::<BTreeMap<_, _>>();
+        let instants = |p: &Processed| p.open_houses.iter().map(|r| (r.key().to_string(), r.modified)).collect::<BTreeMap<_, _>>();
         prop_assert_eq!(instants(&original), instants(&reordered));
         // ...and the same content wherever a key's latest instant is held by one version only.
         let unique_latest = |p: &Processed| {

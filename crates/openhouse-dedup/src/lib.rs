@@ -12,10 +12,10 @@
 //!
 //! ```
 //! use openhouse_dedup::LatestByKey;
-//! use openhouse_model::{Date, OpenHouse, Position, UtcTimestamp};
+//! use openhouse_model::{Date, OpenHouse, OpenHouseFields, Position, UtcTimestamp};
 //!
-//! let version = |modified: &str, byte: u64| OpenHouse {
-//!     key: "OH-1".into(),
+//! let version = |modified: &str, byte: u64| OpenHouse::new(OpenHouseFields {
+//!     key: "OH-1",
 //!     listing_key: None,
 //!     method: None,
 //!     date: Date::from_calendar_date(2024, time::Month::May, 4).unwrap(),
@@ -25,7 +25,7 @@
 //!     state: None,
 //!     zipcode: None,
 //!     position: Position { byte, ..Position::default() },
-//! };
+//! });
 //! let mut latest = LatestByKey::default();
 //! latest.offer(version("2024-05-02T00:00:00Z", 300));
 //! latest.offer(version("2024-05-03T00:00:00.5Z", 0));
@@ -79,7 +79,7 @@ impl Default for LatestByKey {
 impl LatestByKey {
     /// Keeps `candidate` if it is the first version of its key or supersedes the one kept.
     pub fn offer(&mut self, candidate: OpenHouse) {
-        let partition = &mut self.partitions[partition_of(&candidate.key)];
+        let partition = &mut self.partitions[partition_of(candidate.key())];
         partition.records.push(candidate);
         partition.compact_when_grown();
     }
@@ -117,7 +117,7 @@ impl LatestByKey {
             .into_iter()
             .flat_map(|partition| partition.records)
             .collect();
-        open_houses.par_sort_unstable_by(|a, b| (a.date, &a.key).cmp(&(b.date, &b.key)));
+        open_houses.par_sort_unstable_by(|a, b| (a.date, a.key()).cmp(&(b.date, b.key())));
         open_houses
     }
 }
@@ -140,7 +140,7 @@ impl Partition {
             HashMap::with_capacity_and_hasher(self.records.len(), KEY_HASH);
         for (index, record) in self.records.iter().enumerate() {
             latest
-                .entry(&record.key)
+                .entry(record.key())
                 .and_modify(|kept| {
                     if record.supersedes(&self.records[*kept]) {
                         *kept = index;
@@ -162,7 +162,7 @@ impl Partition {
             std::collections::HashSet::with_capacity_and_hasher(self.records.len(), KEY_HASH);
         self.records
             .iter()
-            .filter(|record| keys.insert(&*record.key))
+            .filter(|record| keys.insert(record.key()))
             .count()
     }
 }
@@ -206,14 +206,14 @@ impl Sink for LatestByKey {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use openhouse_model::{Date, Position, UtcTimestamp};
+    use openhouse_model::{Date, OpenHouseFields, Position, UtcTimestamp};
     use proptest::prelude::*;
 
     fn record(key: &str, modified_seconds: i64, modified_nanos: u32, byte: u64) -> OpenHouse {
         let instant = UtcTimestamp::from_unix(modified_seconds, modified_nanos).unwrap();
-        OpenHouse {
-            key: key.into(),
-            listing_key: Some(format!("listing at {byte}").into()),
+        OpenHouse::new(OpenHouseFields {
+            key,
+            listing_key: Some(&format!("listing at {byte}")),
             method: None,
             date: Date::from_julian_day(2_460_000 + (byte % 5) as i32).unwrap(),
             start: instant,
@@ -226,7 +226,7 @@ mod tests {
                 line: byte + 1,
                 record: byte,
             },
-        }
+        })
     }
 
     fn kept_bytes(latest: &LatestByKey) -> Vec<(String, u64)> {
@@ -234,7 +234,7 @@ mod tests {
             .clone()
             .into_sorted_vec()
             .iter()
-            .map(|r| (r.key.to_string(), r.position.byte))
+            .map(|r| (r.key().to_string(), r.position.byte))
             .collect();
         kept.sort();
         kept
@@ -280,7 +280,7 @@ mod tests {
         let order: Vec<_> = latest
             .into_sorted_vec()
             .iter()
-            .map(|r| (r.date, r.key.to_string()))
+            .map(|r| (r.date, r.key().to_string()))
             .collect();
         let mut expected = order.clone();
         expected.sort();
@@ -311,7 +311,7 @@ mod tests {
     fn simple_latest(records: &[OpenHouse]) -> Vec<(String, u64)> {
         let mut by_key = std::collections::BTreeMap::<String, &OpenHouse>::new();
         for record in records {
-            let entry = by_key.entry(record.key.to_string()).or_insert(record);
+            let entry = by_key.entry(record.key().to_string()).or_insert(record);
             if (record.modified, record.position) > (entry.modified, entry.position) {
                 *entry = record;
             }

@@ -17,7 +17,7 @@
 //! let feed = Feed::new(feed)?;
 //! let (collected, summary) = ingest(&feed, &IngestOptions::default(), Collect::default)?;
 //! assert_eq!((summary.records_read, summary.records_valid, summary.records_rejected), (3, 1, 2));
-//! assert_eq!(collected.open_houses[0].key.as_ref(), "A");
+//! assert_eq!(collected.open_houses[0].key(), "A");
 //! # Ok::<(), openhouse_ingest::IngestError>(())
 //! ```
 

@@ -30,7 +30,7 @@ mod validate;
 
 pub use field::Field;
 pub use raw::{JsonType, RawDocument, RawRecord, RawValue};
-pub use record::{OpenHouse, Position, Zip5};
+pub use record::{OpenHouse, OpenHouseFields, Position, Zip5};
 pub use rejection::{Problem, Reason, Rejection};
 pub use sink::{Collect, Sink};
 pub use time::Date;

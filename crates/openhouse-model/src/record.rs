@@ -30,32 +30,145 @@ impl fmt::Display for Position {
 }
 
 /// One valid open-house event: every rule holds, every value is typed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// The five text fields share one allocation, as in `csv::StringRecord`: a record costs one
+/// allocation however many fields it has, and stays small when millions are held for
+/// deduplication. Read them with the accessors; build a record with [`OpenHouse::new`].
+#[derive(Clone, PartialEq, Eq)]
 pub struct OpenHouse {
-    pub key: Box<str>,
-    pub listing_key: Option<Box<str>>,
-    pub method: Option<Box<str>>,
+    /// `OpenHouseKey`, `ListingKey`, `OpenHouseMethod`, `State`, `Zipcode`, one after another.
+    text: Box<str>,
+    /// Where each of the first four ends in `text`; the last ends with `text`.
+    ends: [usize; 4],
+    /// Bit `i` set when optional field `i` (1 to 4 in `text` order) is present.
+    present: u8,
     /// The local date of the open house; insights group by it, never by a timestamp's UTC date.
     pub date: Date,
     pub start: UtcTimestamp,
     pub end: UtcTimestamp,
     pub modified: UtcTimestamp,
-    pub state: Option<Box<str>>,
-    /// As the feed gave it; see [`Zip5`] for the normalised form.
-    pub zipcode: Option<Box<str>>,
     pub position: Position,
 }
 
+/// The values of an open house, borrowed: what [`OpenHouse::new`] copies into a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenHouseFields<'a> {
+    pub key: &'a str,
+    pub listing_key: Option<&'a str>,
+    pub method: Option<&'a str>,
+    pub date: Date,
+    pub start: UtcTimestamp,
+    pub end: UtcTimestamp,
+    pub modified: UtcTimestamp,
+    pub state: Option<&'a str>,
+    pub zipcode: Option<&'a str>,
+    pub position: Position,
+}
+
+const LISTING_KEY: usize = 1;
+const METHOD: usize = 2;
+const STATE: usize = 3;
+const ZIPCODE: usize = 4;
+
 impl OpenHouse {
+    pub fn new(fields: OpenHouseFields<'_>) -> OpenHouse {
+        let optional = [
+            fields.listing_key,
+            fields.method,
+            fields.state,
+            fields.zipcode,
+        ];
+        let length = fields.key.len()
+            + optional
+                .iter()
+                .flatten()
+                .map(|text| text.len())
+                .sum::<usize>();
+        let mut text = String::with_capacity(length);
+        let mut ends = [0; 4];
+        let mut present = 0;
+        text.push_str(fields.key);
+        for (index, value) in optional.into_iter().enumerate() {
+            ends[index] = text.len();
+            if let Some(value) = value {
+                text.push_str(value);
+                present |= 1 << (index + 1);
+            }
+        }
+        OpenHouse {
+            text: text.into_boxed_str(),
+            ends,
+            present,
+            date: fields.date,
+            start: fields.start,
+            end: fields.end,
+            modified: fields.modified,
+            position: fields.position,
+        }
+    }
+
+    /// The values, borrowed from the record.
+    pub fn fields(&self) -> OpenHouseFields<'_> {
+        OpenHouseFields {
+            key: self.key(),
+            listing_key: self.listing_key(),
+            method: self.method(),
+            date: self.date,
+            start: self.start,
+            end: self.end,
+            modified: self.modified,
+            state: self.state(),
+            zipcode: self.zipcode(),
+            position: self.position,
+        }
+    }
+
+    pub fn key(&self) -> &str {
+        self.text.get(..self.ends[0]).unwrap_or_default()
+    }
+
+    pub fn listing_key(&self) -> Option<&str> {
+        self.optional(LISTING_KEY)
+    }
+
+    pub fn method(&self) -> Option<&str> {
+        self.optional(METHOD)
+    }
+
+    pub fn state(&self) -> Option<&str> {
+        self.optional(STATE)
+    }
+
+    /// As the feed gave it; see [`OpenHouse::zip5`] for the normalised form.
+    pub fn zipcode(&self) -> Option<&str> {
+        self.optional(ZIPCODE)
+    }
+
+    fn optional(&self, index: usize) -> Option<&str> {
+        if self.present & (1 << index) == 0 {
+            return None;
+        }
+        let end = self.ends.get(index).copied().unwrap_or(self.text.len());
+        self.text.get(self.ends[index - 1]..end)
+    }
+
     /// The 5-digit ZIP of [`OpenHouse::zipcode`], if it is one.
     pub fn zip5(&self) -> Option<Zip5> {
-        self.zipcode.as_deref().and_then(Zip5::from_zipcode)
+        self.zipcode().and_then(Zip5::from_zipcode)
     }
 
     /// Whether `self` supersedes `other` as a version of the same open house: the later
     /// `DateModified` wins, and on equal instants the record later in the input.
     pub fn supersedes(&self, other: &OpenHouse) -> bool {
         (self.modified, self.position) > (other.modified, other.position)
+    }
+}
+
+impl fmt::Debug for OpenHouse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OpenHouse")
+            .field("fields", &self.fields())
+            .finish()
     }
 }
 
@@ -95,6 +208,49 @@ impl fmt::Display for Zip5 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn fields<'a>(key: &'a str, optional: [Option<&'a str>; 4]) -> OpenHouseFields<'a> {
+        let at = UtcTimestamp::from_unix(0, 0).unwrap();
+        let [listing_key, method, state, zipcode] = optional;
+        OpenHouseFields {
+            key,
+            listing_key,
+            method,
+            date: Date::MIN,
+            start: at,
+            end: at,
+            modified: at,
+            state,
+            zipcode,
+            position: Position::default(),
+        }
+    }
+
+    #[test]
+    fn text_fields_round_trip_through_one_allocation() {
+        let cases = [
+            fields(
+                "OH-1",
+                [
+                    Some("L-1"),
+                    Some("In-Person"),
+                    Some("CA"),
+                    Some("94521-3711"),
+                ],
+            ),
+            fields("", [None, None, None, None]),
+            fields("é", [Some(""), None, Some("\u{1F3E1}"), None]),
+            fields("k", [None, Some("m"), None, Some("")]),
+        ];
+        for case in cases {
+            assert_eq!(OpenHouse::new(case).fields(), case);
+        }
+        let open_house = OpenHouse::new(cases[0]);
+        assert_eq!(
+            open_house.zip5().map(|zip| zip.to_string()),
+            Some("94521".into())
+        );
+    }
 
     #[test]
     fn zip5_takes_five_digits_or_zip_plus_four() {

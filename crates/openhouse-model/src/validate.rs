@@ -1,7 +1,8 @@
 //! The validation rules: from a raw record to an [`OpenHouse`] or the list of its problems.
 
 use crate::{
-    Field, OpenHouse, Position, Problem, RawRecord, RawValue, Reason, UtcTimestamp, parse_date,
+    Field, OpenHouse, OpenHouseFields, Position, Problem, RawRecord, RawValue, Reason,
+    UtcTimestamp, parse_date,
 };
 
 /// Applies every rule to `raw` and returns the typed record, or every problem found.
@@ -46,18 +47,18 @@ pub fn validate(raw: &RawRecord<'_>, position: Position) -> Result<OpenHouse, Ve
 
     // Every value is `Copy`, so the checks above left them in place to build the record.
     let record = || -> Result<OpenHouse, Reason> {
-        Ok(OpenHouse {
-            key: key?.into(),
-            listing_key: listing_key?.map(Into::into),
-            method: method?.map(Into::into),
+        Ok(OpenHouse::new(OpenHouseFields {
+            key: key?,
+            listing_key: listing_key?,
+            method: method?,
             date: date?,
             start: start?,
             end: end?,
             modified: modified?,
-            state: state?.map(Into::into),
-            zipcode: zipcode?.map(Into::into),
+            state: state?,
+            zipcode: zipcode?,
             position,
-        })
+        }))
     };
     match record() {
         Ok(open_house) if problems.is_empty() => Ok(open_house),
@@ -111,11 +112,11 @@ mod tests {
     #[test]
     fn a_complete_record_is_typed() {
         let open_house = validate(&parse(VALID), Position::default()).unwrap();
-        assert_eq!(&*open_house.key, "OH-1");
+        assert_eq!(open_house.key(), "OH-1");
         assert_eq!(open_house.date.to_string(), "2024-05-04");
         assert_eq!(open_house.modified.to_string(), "2024-05-01T09:30:00.25Z");
         assert_eq!(open_house.zip5().unwrap().as_str(), "94521");
-        assert_eq!(open_house.zipcode.as_deref(), Some("94521-3711"));
+        assert_eq!(open_house.zipcode(), Some("94521-3711"));
     }
 
     #[test]
@@ -124,8 +125,8 @@ mod tests {
             .replace(r#""ListingKey":"L-1""#, r#""ListingKey":null"#)
             .replace(r#""State":"CA","#, "");
         let open_house = validate(&parse(&json), Position::default()).unwrap();
-        assert_eq!(open_house.listing_key, None);
-        assert_eq!(open_house.state, None);
+        assert_eq!(open_house.listing_key(), None);
+        assert_eq!(open_house.state(), None);
     }
 
     #[test]
@@ -151,7 +152,9 @@ mod tests {
     fn keys_are_not_trimmed() {
         let spaced = VALID.replace(r#""OH-1""#, r#"" OH-1 ""#);
         assert_eq!(
-            &*validate(&parse(&spaced), Position::default()).unwrap().key,
+            validate(&parse(&spaced), Position::default())
+                .unwrap()
+                .key(),
             " OH-1 "
         );
     }
@@ -187,7 +190,7 @@ mod tests {
     fn escaped_strings_are_unescaped() {
         let json = VALID.replace(r#""OH-1""#, r#""OH-\u0031\"""#);
         assert_eq!(
-            &*validate(&parse(&json), Position::default()).unwrap().key,
+            validate(&parse(&json), Position::default()).unwrap().key(),
             "OH-1\""
         );
     }

@@ -34,19 +34,19 @@ pub(crate) const COLUMNS: [Column; 10] = [
         name: OPEN_HOUSE_KEY,
         kind: Kind::Text,
         nullable: false,
-        build: |rows| strings(rows, |r| Some(&r.key)),
+        build: |rows| strings(rows, |r| Some(r.key())),
     },
     Column {
         name: LISTING_KEY,
         kind: Kind::Text,
         nullable: true,
-        build: |rows| strings(rows, |r| r.listing_key.as_deref()),
+        build: |rows| strings(rows, |r| r.listing_key()),
     },
     Column {
         name: OPEN_HOUSE_METHOD,
         kind: Kind::Text,
         nullable: true,
-        build: |rows| strings(rows, |r| r.method.as_deref()),
+        build: |rows| strings(rows, |r| r.method()),
     },
     Column {
         name: OPEN_HOUSE_DATE,
@@ -76,13 +76,13 @@ pub(crate) const COLUMNS: [Column; 10] = [
         name: STATE,
         kind: Kind::Text,
         nullable: true,
-        build: |rows| strings(rows, |r| r.state.as_deref()),
+        build: |rows| strings(rows, |r| r.state()),
     },
     Column {
         name: ZIPCODE,
         kind: Kind::Text,
         nullable: true,
-        build: |rows| strings(rows, |r| r.zipcode.as_deref()),
+        build: |rows| strings(rows, |r| r.zipcode()),
     },
     Column {
         name: ZIP5,

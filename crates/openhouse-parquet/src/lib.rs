@@ -8,22 +8,22 @@
 //! engine's with the same columns.
 //!
 //! ```
-//! use openhouse_model::{OpenHouse, Position, UtcTimestamp, parse_date};
+//! use openhouse_model::{OpenHouse, OpenHouseFields, Position, UtcTimestamp, parse_date};
 //! use openhouse_parquet::{WriteOptions, read_insight_rows, write_parquet};
 //!
 //! let at = |text: &str| UtcTimestamp::parse(text).unwrap();
-//! let open_house = OpenHouse {
-//!     key: "OH-1".into(),
-//!     listing_key: Some("L-1".into()),
-//!     method: Some("In-Person".into()),
+//! let open_house = OpenHouse::new(OpenHouseFields {
+//!     key: "OH-1",
+//!     listing_key: Some("L-1"),
+//!     method: Some("In-Person"),
 //!     date: parse_date("2024-05-04").unwrap(),
 //!     start: at("2024-05-05T00:00:00Z"),
 //!     end: at("2024-05-05T02:00:00Z"),
 //!     modified: at("2024-05-01T09:30:00Z"),
-//!     state: Some("CA".into()),
-//!     zipcode: Some("94521-3711".into()),
+//!     state: Some("CA"),
+//!     zipcode: Some("94521-3711"),
 //!     position: Position::default(),
-//! };
+//! });
 //! let folder = tempfile::tempdir()?;
 //! let path = folder.path().join("openhouses.parquet");
 //! let written = write_parquet(&path, &[open_house], &WriteOptions::default())?;

@@ -6,7 +6,7 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::{Date32Type, TimestampMicrosecondType};
 use arrow_array::{Date64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
-use openhouse_model::{OpenHouse, Position, UtcTimestamp, parse_date};
+use openhouse_model::{OpenHouse, OpenHouseFields, Position, UtcTimestamp, parse_date};
 use openhouse_parquet::{Error, WriteOptions, read_insight_rows, write_parquet};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -15,18 +15,18 @@ use parquet::file::reader::{FileReader, SerializedFileReader};
 
 fn open_house(key: &str, date: &str, zipcode: Option<&str>) -> OpenHouse {
     let at = |text: &str| UtcTimestamp::parse(text).unwrap();
-    OpenHouse {
-        key: key.into(),
+    OpenHouse::new(OpenHouseFields {
+        key,
         listing_key: None,
-        method: Some("In-Person".into()),
+        method: Some("In-Person"),
         date: parse_date(date).unwrap(),
         start: at("2024-05-05T00:00:00.1234567Z"),
         end: at("2024-05-05T02:00:00Z"),
         modified: at("1969-12-31T23:59:59.9999999Z"),
-        state: Some("CA".into()),
-        zipcode: zipcode.map(Into::into),
+        state: Some("CA"),
+        zipcode,
         position: Position::default(),
-    }
+    })
 }
 
 fn sample() -> Vec<OpenHouse> {
