@@ -117,7 +117,7 @@ impl LatestByKey {
             .into_iter()
             .flat_map(|partition| partition.records)
             .collect();
-        open_houses.par_sort_unstable_by(|a, b| (a.date, a.key()).cmp(&(b.date, b.key())));
+        open_houses.par_sort_unstable_by(OpenHouse::cmp_table_order);
         open_houses
     }
 }

@@ -1,5 +1,6 @@
 //! The validated, owned open-house record and where it came from.
 
+use std::cmp::Ordering;
 use std::fmt;
 
 use time::Date;
@@ -42,6 +43,9 @@ pub struct OpenHouse {
     ends: [usize; 4],
     /// Bit `i` set when optional field `i` (1 to 4 in `text` order) is present.
     present: u8,
+    /// The key's first eight bytes, big-endian, zero-padded: orders most pairs of keys
+    /// without reaching into `text`, which keeps sorting millions of records cache-friendly.
+    key_prefix: u64,
     /// The local date of the open house; insights group by it, never by a timestamp's UTC date.
     pub date: Date,
     pub start: UtcTimestamp,
@@ -95,10 +99,14 @@ impl OpenHouse {
                 present |= 1 << (index + 1);
             }
         }
+        let mut prefix = [0; 8];
+        let head = &fields.key.as_bytes()[..fields.key.len().min(8)];
+        prefix[..head.len()].copy_from_slice(head);
         OpenHouse {
             text: text.into_boxed_str(),
             ends,
             present,
+            key_prefix: u64::from_be_bytes(prefix),
             date: fields.date,
             start: fields.start,
             end: fields.end,
@@ -155,6 +163,14 @@ impl OpenHouse {
     /// The 5-digit ZIP of [`OpenHouse::zipcode`], if it is one.
     pub fn zip5(&self) -> Option<Zip5> {
         self.zipcode().and_then(Zip5::from_zipcode)
+    }
+
+    /// The table's order: by `OpenHouseDate`, then `OpenHouseKey` (byte-wise, as `str`
+    /// orders).
+    pub fn cmp_table_order(&self, other: &OpenHouse) -> Ordering {
+        (self.date, self.key_prefix)
+            .cmp(&(other.date, other.key_prefix))
+            .then_with(|| self.key().cmp(other.key()))
     }
 
     /// Whether `self` supersedes `other` as a version of the same open house: the later

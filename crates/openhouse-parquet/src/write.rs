@@ -84,7 +84,7 @@ pub fn write_parquet(
 ) -> Result<WriteSummary, Error> {
     if let Some(row) = open_houses
         .windows(2)
-        .position(|pair| (pair[0].date, pair[0].key()) > (pair[1].date, pair[1].key()))
+        .position(|pair| pair[0].cmp_table_order(&pair[1]).is_gt())
     {
         return Err(Error::NotSorted { row: row + 1 });
     }
