@@ -269,6 +269,41 @@ mod tests {
     }
 
     #[test]
+    fn table_order_is_date_then_key_as_str_orders() {
+        let keys = [
+            "",
+            "a",
+            "a\0",
+            "ab",
+            "abcdefgh",
+            "abcdefgh\0",
+            "abcdefghi",
+            "abcdefgi",
+            "b",
+            "é",
+            "\u{1F3E1}",
+        ];
+        let on = |day: i64, key| {
+            let date = Date::MIN + time::Duration::days(day);
+            OpenHouse::new(OpenHouseFields {
+                date,
+                ..fields(key, [None; 4])
+            })
+        };
+        let cases: Vec<(i64, &str)> = [0, 1]
+            .into_iter()
+            .flat_map(|day| keys.map(|key| (day, key)))
+            .collect();
+        for &(day_a, a) in &cases {
+            for &(day_b, b) in &cases {
+                let expected = (day_a, a).cmp(&(day_b, b));
+                let actual = on(day_a, a).cmp_table_order(&on(day_b, b));
+                assert_eq!(actual, expected, "{day_a} {a:?} against {day_b} {b:?}");
+            }
+        }
+    }
+
+    #[test]
     fn zip5_takes_five_digits_or_zip_plus_four() {
         assert_eq!(
             Zip5::from_zipcode("94521").map(|z| z.to_string()),
