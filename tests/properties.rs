@@ -14,9 +14,7 @@ use proptest::prelude::*;
 /// replacing the kept version of its key when its `DateModified` is not earlier.
 fn simple_latest(feed: &[u8]) -> Vec<OpenHouse> {
     let feed = Feed::new(feed).unwrap();
-    let options = IngestOptions::default()
-        .threads(1)
-        .chunk_records(usize::MAX);
+    let options = IngestOptions::default().chunk_records(usize::MAX);
     let (mut collected, _) = ingest(&feed, &options, Collect::default).unwrap();
     collected.sort_by_position();
     let mut latest = BTreeMap::<Box<str>, OpenHouse>::new();

@@ -12,12 +12,6 @@ pub enum IngestError {
         line: u64,
         message: String,
     },
-    /// The worker threads could not be started.
-    #[error("could not start {threads} worker threads")]
-    ThreadPool {
-        threads: usize,
-        source: rayon::ThreadPoolBuildError,
-    },
     /// The sink refused a record.
     #[error("the record sink failed")]
     Sink(#[source] Box<dyn StdError + Send + Sync>),

@@ -73,28 +73,23 @@ impl<'a> Feed<'a> {
 }
 
 /// How ingestion runs. The result never depends on these settings.
+///
+/// Ingestion runs on the current rayon pool: rayon's global one, or the pool whose
+/// `install` it is called in, which is how a caller bounds its threads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IngestOptions {
-    threads: usize,
     chunk_records: usize,
 }
 
 impl Default for IngestOptions {
     fn default() -> Self {
         IngestOptions {
-            threads: 0,
             chunk_records: 4096,
         }
     }
 }
 
 impl IngestOptions {
-    /// Worker threads; 0 (the default) uses rayon's global pool, one thread per core.
-    pub fn threads(mut self, threads: usize) -> Self {
-        self.threads = threads;
-        self
-    }
-
     /// Records a worker takes at a time (at least 1; default 4096).
     pub fn chunk_records(mut self, chunk_records: usize) -> Self {
         self.chunk_records = chunk_records.max(1);
@@ -126,31 +121,18 @@ where
     S: Sink,
     F: Fn() -> S + Sync + Send,
 {
-    let run = || {
-        feed.spans
-            .par_chunks(options.chunk_records)
-            .enumerate()
-            .fold(
-                || Worker::new(new_sink()),
-                |mut worker, (chunk_index, spans)| {
-                    worker.process(feed, chunk_index * options.chunk_records, spans);
-                    worker
-                },
-            )
-            .reduce_with(Worker::absorb)
-    };
-    let merged = if options.threads == 0 {
-        run()
-    } else {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(options.threads)
-            .build()
-            .map_err(|source| IngestError::ThreadPool {
-                threads: options.threads,
-                source,
-            })?;
-        pool.install(run)
-    };
+    let merged = feed
+        .spans
+        .par_chunks(options.chunk_records)
+        .enumerate()
+        .fold(
+            || Worker::new(new_sink()),
+            |mut worker, (chunk_index, spans)| {
+                worker.process(feed, chunk_index * options.chunk_records, spans);
+                worker
+            },
+        )
+        .reduce_with(Worker::absorb);
     let worker = merged.unwrap_or_else(|| Worker::new(new_sink()));
     worker.finish(feed)
 }

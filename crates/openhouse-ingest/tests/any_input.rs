@@ -14,7 +14,7 @@ fn check(bytes: &[u8]) -> Result<(), TestCaseError> {
     match Feed::new(bytes) {
         Ok(feed) => match ingest(
             &feed,
-            &IngestOptions::default().threads(2).chunk_records(3),
+            &IngestOptions::default().chunk_records(3),
             Collect::default,
         ) {
             Ok((collected, summary)) => {

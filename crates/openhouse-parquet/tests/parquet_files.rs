@@ -192,6 +192,14 @@ fn many_row_groups_read_back_in_order() {
     assert_eq!(count, 25);
 }
 
+/// A file as another engine might write it: plain arrow-rs, default properties.
+fn write_as_another_engine(path: &Path, batch: &RecordBatch) {
+    let mut writer =
+        ArrowWriter::try_new(File::create(path).unwrap(), batch.schema(), None).unwrap();
+    writer.write(batch).unwrap();
+    writer.close().unwrap();
+}
+
 #[test]
 fn insight_rows_come_from_another_engines_columns() {
     // Another engine's file: date64 dates, no Zip5, a Zipcode column instead.
@@ -200,7 +208,7 @@ fn insight_rows_come_from_another_engines_columns() {
         Field::new("Zipcode", DataType::Utf8, true),
     ]));
     let batch = RecordBatch::try_new(
-        schema.clone(),
+        schema,
         vec![
             Arc::new(Date64Array::from(vec![19_847 * 86_400_000, 0])),
             Arc::new(StringArray::from(vec![Some("94521-3711"), Some("n/a")])),
@@ -209,9 +217,7 @@ fn insight_rows_come_from_another_engines_columns() {
     .unwrap();
     let folder = tempfile::tempdir().unwrap();
     let path = folder.path().join("other.parquet");
-    let mut writer = ArrowWriter::try_new(File::create(&path).unwrap(), schema, None).unwrap();
-    writer.write(&batch).unwrap();
-    writer.close().unwrap();
+    write_as_another_engine(&path, &batch);
 
     let mut rows = Vec::new();
     read_insight_rows(&path, |date, zip5| {
@@ -230,16 +236,11 @@ fn insight_rows_come_from_another_engines_columns() {
 #[test]
 fn a_file_without_dates_is_a_typed_error() {
     let schema = Arc::new(Schema::new(vec![Field::new("Zip5", DataType::Utf8, true)]));
-    let batch = RecordBatch::try_new(
-        schema.clone(),
-        vec![Arc::new(StringArray::from(vec!["94521"]))],
-    )
-    .unwrap();
+    let batch =
+        RecordBatch::try_new(schema, vec![Arc::new(StringArray::from(vec!["94521"]))]).unwrap();
     let folder = tempfile::tempdir().unwrap();
     let path = folder.path().join("other.parquet");
-    let mut writer = ArrowWriter::try_new(File::create(&path).unwrap(), schema, None).unwrap();
-    writer.write(&batch).unwrap();
-    writer.close().unwrap();
+    write_as_another_engine(&path, &batch);
     let error = read_insight_rows(&path, |_, _| {}).unwrap_err();
     assert!(
         matches!(
