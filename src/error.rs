@@ -17,11 +17,7 @@ pub enum Error {
     },
     #[error(transparent)]
     Ingest(#[from] openhouse_ingest::IngestError),
+    /// Reading or writing a file: the Parquet table, the rejects file, the report.
     #[error(transparent)]
-    Parquet(#[from] openhouse_parquet::Error),
-    #[error("could not write {path}")]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Storage(#[from] openhouse_parquet::Error),
 }

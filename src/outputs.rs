@@ -1,38 +1,23 @@
 //! The rejects file and the run report, each written whole or not at all.
 
-use std::fs;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::path::Path;
 
 use openhouse_model::Rejection;
+use openhouse_parquet::write_atomically;
 use serde::Serialize;
 
 use crate::Error;
 
-/// Writes through `write` to a temporary file beside `path`, then renames it into place.
-pub(crate) fn write_atomically(
+/// Writes a JSON-lines or JSON output file crash-safely, through the same mechanism as the
+/// Parquet table.
+pub(crate) fn write_output(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> Result<(), Error> {
-    let fail = |source| Error::Write {
-        path: path.to_owned(),
-        source,
-    };
-    let folder = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    fs::create_dir_all(folder).map_err(fail)?;
-    let temporary = tempfile::Builder::new()
-        .prefix(".openhouse-")
-        .suffix(".tmp")
-        .tempfile_in(folder)
-        .map_err(fail)?;
-    let mut out = BufWriter::new(temporary.as_file());
-    write(&mut out).and_then(|()| out.flush()).map_err(fail)?;
-    drop(out);
-    temporary.as_file().sync_all().map_err(fail)?;
-    temporary.persist(path).map_err(|error| fail(error.error))?;
+    write_atomically(path, |out| {
+        write(out).map_err(openhouse_parquet::Error::io("writing", path))
+    })?;
     Ok(())
 }
 

@@ -7,7 +7,7 @@ use openhouse_insights::{Insights, Tally};
 use openhouse_model::{OpenHouse, Rejection, Sink};
 use openhouse_parquet::{WriteOptions, WriteSummary, write_parquet};
 
-use crate::outputs::{write_atomically, write_json_pretty, write_rejects};
+use crate::outputs::{write_json_pretty, write_output, write_rejects};
 use crate::{Error, RunReport};
 
 /// The whole job: feed → validated records → latest version per key → Parquet, rejects,
@@ -150,11 +150,11 @@ impl Pipeline {
         drop(bytes);
         let written = write_parquet(&paths.output, &processed.open_houses, &self.parquet)?;
         if let Some(rejects) = &paths.rejects {
-            write_atomically(rejects, |out| write_rejects(out, &processed.rejections))?;
+            write_output(rejects, |out| write_rejects(out, &processed.rejections))?;
         }
         let report = self.report(&processed);
         if let Some(path) = &paths.report {
-            write_atomically(path, |out| write_json_pretty(out, &report))?;
+            write_output(path, |out| write_json_pretty(out, &report))?;
         }
         Ok((report, written))
     }

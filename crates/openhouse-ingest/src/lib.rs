@@ -25,13 +25,13 @@ mod error;
 mod parse;
 mod split;
 
-use openhouse_model::{Position, Sink};
+use openhouse_model::{Position, Problem, Reason, Sink};
 use rayon::prelude::*;
 
 pub use error::IngestError;
 pub use split::Format;
 
-use parse::{Parsed, Scratch, malformed_rejection};
+use parse::{Parsed, Scratch, rejection};
 use split::Span;
 
 /// A feed held in memory, its records located but not yet parsed.
@@ -175,37 +175,37 @@ impl<S: Sink> Worker<S> {
                 record: (first_record + index) as u64,
             };
             let text = &feed.bytes[span.start..span.end];
-            let pushed = match self.scratch.parse(text, position) {
-                Parsed::Valid(open_house) => {
+            let pushed = match (self.scratch.parse(text, position), feed.format) {
+                (Parsed::Valid(open_house), _) => {
                     self.summary.records_valid += 1;
                     self.sink.open_house(open_house)
                 }
-                Parsed::Rejected(rejection) => {
-                    self.summary.records_rejected += 1;
-                    self.sink.rejection(rejection)
+                (Parsed::Invalid(problems), _) => self.reject(text, position, problems),
+                (Parsed::Malformed(_), Format::Ndjson) => {
+                    self.reject(text, position, vec![Problem::record(Reason::MalformedJson)])
                 }
-                Parsed::Malformed {
-                    offset_in_record,
-                    message,
-                } => match feed.format {
-                    Format::Ndjson => {
-                        self.summary.records_rejected += 1;
-                        self.sink.rejection(malformed_rejection(text, position))
-                    }
-                    Format::Array => {
-                        self.failure = Some(Failure::MalformedElement {
-                            offset: span.start + offset_in_record,
-                            message,
-                        });
-                        Ok(())
-                    }
-                },
+                (Parsed::Malformed(error), Format::Array) => {
+                    let offset = span.start + error.index().min(text.len());
+                    let message = error.to_string();
+                    self.failure = Some(Failure::MalformedElement { offset, message });
+                    return;
+                }
             };
+            self.summary.records_read += 1;
             if let Err(error) = pushed {
                 self.failure = Some(Failure::Sink(error));
             }
-            self.summary.records_read += 1;
         }
+    }
+
+    fn reject(
+        &mut self,
+        text: &[u8],
+        position: Position,
+        problems: Vec<Problem>,
+    ) -> Result<(), S::Error> {
+        self.summary.records_rejected += 1;
+        self.sink.rejection(rejection(text, position, problems))
     }
 
     fn absorb(mut self, other: Self) -> Self {
@@ -213,10 +213,20 @@ impl<S: Sink> Worker<S> {
             (Some(Failure::Sink(error)), _) | (_, Some(Failure::Sink(error))) => {
                 Some(Failure::Sink(error))
             }
+            // The earlier malformed element, so the report does not depend on scheduling.
             (
-                Some(mine @ Failure::MalformedElement { .. }),
-                Some(theirs @ Failure::MalformedElement { .. }),
-            ) => Some(if mine.offset() <= theirs.offset() {
+                Some(
+                    mine @ Failure::MalformedElement {
+                        offset: my_offset, ..
+                    },
+                ),
+                Some(
+                    theirs @ Failure::MalformedElement {
+                        offset: their_offset,
+                        ..
+                    },
+                ),
+            ) => Some(if my_offset <= their_offset {
                 mine
             } else {
                 theirs
@@ -245,15 +255,6 @@ impl<S: Sink> Worker<S> {
                     message: format!("an array element is not well-formed JSON: {message}"),
                 })
             }
-        }
-    }
-}
-
-impl<E> Failure<E> {
-    fn offset(&self) -> usize {
-        match self {
-            Failure::MalformedElement { offset, .. } => *offset,
-            Failure::Sink(_) => usize::MAX,
         }
     }
 }

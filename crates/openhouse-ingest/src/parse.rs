@@ -6,13 +6,11 @@ use simd_json::Buffers;
 /// What one record turned out to be.
 pub(crate) enum Parsed {
     Valid(OpenHouse),
-    Rejected(Rejection),
-    /// Not well-formed JSON: a rejection in NDJSON, fatal in an array. Holds the offset of
-    /// the problem within the record.
-    Malformed {
-        offset_in_record: usize,
-        message: String,
-    },
+    /// Well-formed JSON that breaks at least one rule.
+    Invalid(Vec<Problem>),
+    /// Not well-formed JSON: a rejection in NDJSON, fatal in an array. The error is formatted
+    /// only if it fails the run.
+    Malformed(simd_json::Error),
 }
 
 /// Buffers reused from record to record by one worker, so the hot path does not allocate
@@ -35,36 +33,27 @@ impl Scratch {
     pub(crate) fn parse(&mut self, text: &[u8], position: Position) -> Parsed {
         self.copy.clear();
         self.copy.extend_from_slice(text);
-        let reject = |problems: Vec<Problem>| {
-            Parsed::Rejected(Rejection {
-                position,
-                problems,
-                text: String::from_utf8_lossy(text).into_owned(),
-            })
-        };
         match simd_json::serde::from_slice_with_buffers::<RawDocument<'_>>(
             &mut self.copy,
             &mut self.buffers,
         ) {
             Ok(RawDocument::Object(raw)) => match validate(&raw, position) {
                 Ok(open_house) => Parsed::Valid(open_house),
-                Err(problems) => reject(problems),
+                Err(problems) => Parsed::Invalid(problems),
             },
             Ok(RawDocument::NotAnObject(found)) => {
-                reject(vec![Problem::record(Reason::NotAnObject(found))])
+                Parsed::Invalid(vec![Problem::record(Reason::NotAnObject(found))])
             }
-            Err(error) => Parsed::Malformed {
-                offset_in_record: error.index().min(text.len()),
-                message: error.to_string(),
-            },
+            Err(error) => Parsed::Malformed(error),
         }
     }
 }
 
-pub(crate) fn malformed_rejection(text: &[u8], position: Position) -> Rejection {
+/// A dropped record, with its original text for the rejects file.
+pub(crate) fn rejection(text: &[u8], position: Position, problems: Vec<Problem>) -> Rejection {
     Rejection {
         position,
-        problems: vec![Problem::record(Reason::MalformedJson)],
+        problems,
         text: String::from_utf8_lossy(text).into_owned(),
     }
 }
@@ -76,16 +65,12 @@ mod tests {
     fn outcome(text: &str) -> String {
         match Scratch::new().parse(text.as_bytes(), Position::default()) {
             Parsed::Valid(_) => "valid".into(),
-            Parsed::Rejected(rejection) => rejection
-                .problems
+            Parsed::Invalid(problems) => problems
                 .iter()
                 .map(|p| format!("{:?}:{}", p.field, p.reason))
                 .collect::<Vec<_>>()
                 .join(","),
-            Parsed::Malformed {
-                offset_in_record,
-                message,
-            } => format!("malformed@{offset_in_record}: {message}"),
+            Parsed::Malformed(error) => format!("malformed@{}: {error}", error.index()),
         }
     }
 

@@ -34,5 +34,7 @@ pub use record::{OpenHouse, OpenHouseFields, Position, Zip5};
 pub use rejection::{Problem, Reason, Rejection};
 pub use sink::{Collect, Sink};
 pub use time::Date;
-pub use timestamp::{TemporalError, UtcTimestamp, parse_date};
+pub use timestamp::{
+    TemporalError, UtcTimestamp, date_from_days_since_epoch, days_since_epoch, parse_date,
+};
 pub use validate::validate;

@@ -52,7 +52,7 @@ impl UtcTimestamp {
         if hour > 23 || minute > 59 || second > 59 {
             return Err(TemporalError::OutOfRange);
         }
-        let days = i64::from(date.to_julian_day()) - UNIX_EPOCH_JULIAN_DAY;
+        let days = i64::from(days_since_epoch(date));
         let unix_seconds = days * SECONDS_PER_DAY
             + i64::from(hour) * 3600
             + i64::from(minute) * 60
@@ -91,8 +91,7 @@ impl fmt::Display for UtcTimestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let days = self.unix_seconds.div_euclid(SECONDS_PER_DAY);
         let second_of_day = self.unix_seconds.rem_euclid(SECONDS_PER_DAY);
-        let julian_day = i32::try_from(days + UNIX_EPOCH_JULIAN_DAY).map_err(|_| fmt::Error)?;
-        let date = Date::from_julian_day(julian_day).map_err(|_| fmt::Error)?;
+        let date = date_from_days_since_epoch(days).ok_or(fmt::Error)?;
         write!(
             f,
             "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
@@ -109,6 +108,18 @@ impl fmt::Display for UtcTimestamp {
         }
         f.write_str("Z")
     }
+}
+
+/// Days from 1970-01-01 to `date`: Parquet's and Arrow's `DATE`.
+pub fn days_since_epoch(date: Date) -> i32 {
+    // Julian days of real dates fit an i32 with room to spare, and so does the difference.
+    (i64::from(date.to_julian_day()) - UNIX_EPOCH_JULIAN_DAY) as i32
+}
+
+/// The date `days` after 1970-01-01, if the calendar reaches it.
+pub fn date_from_days_since_epoch(days: i64) -> Option<Date> {
+    let julian_day = i32::try_from(days.checked_add(UNIX_EPOCH_JULIAN_DAY)?).ok()?;
+    Date::from_julian_day(julian_day).ok()
 }
 
 /// Parses a local calendar date, `YYYY-MM-DD`, nothing before or after.
@@ -318,6 +329,21 @@ mod tests {
             UtcTimestamp::parse("0000-02-29T00:00:00Z").map(|t| t.to_string()),
             Ok("0000-02-29T00:00:00Z".into())
         );
+    }
+
+    #[test]
+    fn epoch_days_count_from_1970() {
+        let day = |text| parse_date(text).unwrap();
+        assert_eq!(days_since_epoch(day("1970-01-01")), 0);
+        assert_eq!(days_since_epoch(day("2024-05-05")), 19_848);
+        assert_eq!(days_since_epoch(day("1969-12-31")), -1);
+        assert_eq!(date_from_days_since_epoch(19_848), Some(day("2024-05-05")));
+        assert_eq!(
+            date_from_days_since_epoch(-719_528),
+            Some(day("0000-01-01"))
+        );
+        assert_eq!(date_from_days_since_epoch(i64::MAX), None);
+        assert_eq!(date_from_days_since_epoch(100_000_000), None);
     }
 
     #[test]

@@ -45,7 +45,11 @@ pub fn validate(raw: &RawRecord<'_>, position: Position) -> Result<OpenHouse, Ve
     check(Field::State, state.map(drop));
     check(Field::Zipcode, zipcode.map(drop));
 
-    // Every value is `Copy`, so the checks above left them in place to build the record.
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    // Every value is `Copy`, so the checks above left them in place; with no problem found,
+    // every one is `Ok` and the record is built (its one allocation) only now.
     let record = || -> Result<OpenHouse, Reason> {
         Ok(OpenHouse::new(OpenHouseFields {
             key: key?,
@@ -60,10 +64,7 @@ pub fn validate(raw: &RawRecord<'_>, position: Position) -> Result<OpenHouse, Ve
             position,
         }))
     };
-    match record() {
-        Ok(open_house) if problems.is_empty() => Ok(open_house),
-        _ => Err(problems),
-    }
+    record().map_err(|reason| vec![Problem::record(reason)])
 }
 
 fn required_text<'r>(raw: &'r RawRecord<'_>, field: Field) -> Result<&'r str, Reason> {

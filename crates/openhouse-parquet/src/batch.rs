@@ -5,13 +5,11 @@ use std::sync::Arc;
 use arrow_array::builder::StringBuilder;
 use arrow_array::{ArrayRef, Date32Array, RecordBatch, TimestampMicrosecondArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
-use openhouse_model::{OpenHouse, UtcTimestamp};
+use openhouse_model::{OpenHouse, UtcTimestamp, days_since_epoch};
 use rayon::prelude::*;
 
 use crate::Error;
 use crate::columns::*;
-
-const UNIX_EPOCH_JULIAN_DAY: i32 = 2_440_588;
 
 /// One column of the table.
 pub(crate) struct Column {
@@ -137,10 +135,7 @@ fn timestamps(rows: &[OpenHouse], value: impl Fn(&OpenHouse) -> UtcTimestamp) ->
 }
 
 fn dates(rows: &[OpenHouse]) -> ArrayRef {
-    let days: Vec<i32> = rows
-        .iter()
-        .map(|row| row.date.to_julian_day() - UNIX_EPOCH_JULIAN_DAY)
-        .collect();
+    let days: Vec<i32> = rows.iter().map(|row| days_since_epoch(row.date)).collect();
     Arc::new(Date32Array::from(days))
 }
 

@@ -33,7 +33,8 @@ pub enum Error {
 }
 
 impl Error {
-    pub(crate) fn io(
+    /// A closure that wraps an I/O error with what was being done to which path.
+    pub fn io(
         action: &'static str,
         path: impl Into<PathBuf>,
     ) -> impl FnOnce(std::io::Error) -> Error {

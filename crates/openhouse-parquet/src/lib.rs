@@ -35,11 +35,13 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod atomic;
 mod batch;
 mod error;
 mod read;
 mod write;
 
+pub use atomic::write_atomically;
 pub use batch::{record_batch, schema};
 pub use error::Error;
 pub use read::read_insight_rows;

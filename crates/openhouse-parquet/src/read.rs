@@ -7,14 +7,13 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::{Date32Type, Date64Type};
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::DataType;
-use openhouse_model::{Date, Zip5};
+use openhouse_model::{Date, Zip5, date_from_days_since_epoch};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use crate::Error;
 use crate::columns::{OPEN_HOUSE_DATE, ZIP5, ZIPCODE};
 
-const UNIX_EPOCH_JULIAN_DAY: i64 = 2_440_588;
 const MILLIS_PER_DAY: i64 = 86_400_000;
 
 /// Calls `row` with the `OpenHouseDate` and Zip5 of every row of the Parquet file at `path`.
@@ -44,13 +43,18 @@ pub fn read_insight_rows(
     let mut rows_seen = 0u64;
     for batch in reader {
         let batch = batch?;
-        let dates = dates(&batch)?;
+        let days = epoch_days(&batch)?;
         let zips = zip5s(&batch, zip_column)?;
-        for (offset, (date, zip5)) in dates.into_iter().zip(zips).enumerate() {
-            let date = date.ok_or(Error::NullValue {
+        for (offset, (days, zip5)) in days.into_iter().zip(zips).enumerate() {
+            let row_number = rows_seen + offset as u64;
+            let days = days.ok_or(Error::NullValue {
                 column: OPEN_HOUSE_DATE,
-                row: rows_seen + offset as u64,
-            })??;
+                row: row_number,
+            })?;
+            let date = date_from_days_since_epoch(days).ok_or(Error::DateOutOfRange {
+                column: OPEN_HOUSE_DATE,
+                value: days,
+            })?;
             row(date, zip5);
         }
         rows_seen += batch.num_rows() as u64;
@@ -58,17 +62,8 @@ pub fn read_insight_rows(
     Ok(())
 }
 
-fn date_from_days(days: i64) -> Result<Date, Error> {
-    i32::try_from(days + UNIX_EPOCH_JULIAN_DAY)
-        .ok()
-        .and_then(|julian_day| Date::from_julian_day(julian_day).ok())
-        .ok_or(Error::DateOutOfRange {
-            column: OPEN_HOUSE_DATE,
-            value: days,
-        })
-}
-
-fn dates(batch: &RecordBatch) -> Result<Vec<Option<Result<Date, Error>>>, Error> {
+/// `OpenHouseDate` as days since 1970-01-01, whichever Arrow date type holds it.
+fn epoch_days(batch: &RecordBatch) -> Result<Vec<Option<i64>>, Error> {
     let column = batch
         .column_by_name(OPEN_HOUSE_DATE)
         .ok_or(Error::MissingColumn {
@@ -78,12 +73,12 @@ fn dates(batch: &RecordBatch) -> Result<Vec<Option<Result<Date, Error>>>, Error>
         DataType::Date32 => Ok(column
             .as_primitive::<Date32Type>()
             .iter()
-            .map(|days| days.map(|days| date_from_days(days.into())))
+            .map(|days| days.map(i64::from))
             .collect()),
         DataType::Date64 => Ok(column
             .as_primitive::<Date64Type>()
             .iter()
-            .map(|millis| millis.map(|millis| date_from_days(millis.div_euclid(MILLIS_PER_DAY))))
+            .map(|millis| millis.map(|millis| millis.div_euclid(MILLIS_PER_DAY)))
             .collect()),
         other => Err(Error::UnsupportedColumnType {
             column: OPEN_HOUSE_DATE,

@@ -1,7 +1,5 @@
 //! Crash-safe Parquet writing.
 
-use std::fs::{self, File};
-use std::io::BufWriter;
 use std::num::NonZeroUsize;
 use std::path::Path;
 
@@ -18,7 +16,7 @@ use rayon::prelude::*;
 
 use crate::batch::{COLUMNS, column_index};
 use crate::columns::{OPEN_HOUSE_DATE, OPEN_HOUSE_KEY};
-use crate::{Error, schema};
+use crate::{Error, schema, write_atomically};
 
 /// How the Parquet file is laid out. Defaults: zstd level 3, row groups of up to 1,048,576 rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,54 +86,28 @@ pub fn write_parquet(
     {
         return Err(Error::NotSorted { row: row + 1 });
     }
-    let folder = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    fs::create_dir_all(folder).map_err(Error::io("creating", folder))?;
-    let temporary = tempfile::Builder::new()
-        .prefix(".openhouse-")
-        .suffix(".parquet.tmp")
-        .tempfile_in(folder)
-        .map_err(Error::io("creating a temporary file in", folder))?;
-
     let schema = schema();
-    let writer = ArrowWriter::try_new(
-        BufWriter::new(temporary.as_file()),
-        schema.clone(),
-        Some(options.properties()?),
-    )?;
-    // The arrow writer sets up the file (schema, metadata); each row group's columns are then
-    // built and encoded in parallel, one task a column.
-    let (mut file, row_groups) = writer.into_serialized_writer()?;
-    for (index, rows) in open_houses.chunks(options.row_group_rows.get()).enumerate() {
-        let chunks: Vec<ArrowColumnChunk> = row_groups
-            .create_column_writers(index)?
-            .into_par_iter()
-            .zip(COLUMNS.par_iter().zip(schema.fields().par_iter()))
-            .map(|(writer, (column, field))| encode(writer, field, (column.build)(rows)))
-            .collect::<Result<_, _>>()?;
-        let mut row_group = file.next_row_group()?;
-        for chunk in chunks {
-            chunk.append_to_row_group(&mut row_group)?;
+    let properties = options.properties()?;
+    let (metadata, bytes) = write_atomically(path, |out| {
+        let writer = ArrowWriter::try_new(out, schema.clone(), Some(properties))?;
+        // The arrow writer sets up the file (schema, metadata); each row group's columns are
+        // then built and encoded in parallel, one task a column.
+        let (mut file, row_groups) = writer.into_serialized_writer()?;
+        for (index, rows) in open_houses.chunks(options.row_group_rows.get()).enumerate() {
+            let chunks: Vec<ArrowColumnChunk> = row_groups
+                .create_column_writers(index)?
+                .into_par_iter()
+                .zip(COLUMNS.par_iter().zip(schema.fields().par_iter()))
+                .map(|(writer, (column, field))| encode(writer, field, (column.build)(rows)))
+                .collect::<Result<_, _>>()?;
+            let mut row_group = file.next_row_group()?;
+            for chunk in chunks {
+                chunk.append_to_row_group(&mut row_group)?;
+            }
+            row_group.close()?;
         }
-        row_group.close()?;
-    }
-    let metadata = file.close()?;
-    temporary
-        .as_file()
-        .sync_all()
-        .map_err(Error::io("syncing", temporary.path()))?;
-    let file = temporary.persist(path).map_err(|error| Error::Io {
-        action: "renaming into",
-        path: path.into(),
-        source: error.error,
+        Ok(file.close()?)
     })?;
-    let bytes = file
-        .metadata()
-        .map_err(Error::io("reading the size of", path))?
-        .len();
-    sync_folder(folder)?;
     Ok(WriteSummary {
         rows: open_houses.len() as u64,
         row_groups: metadata.num_row_groups(),
@@ -152,14 +124,4 @@ fn encode(
         writer.write(&leaf)?;
     }
     writer.close()
-}
-
-/// Makes the rename itself durable.
-fn sync_folder(folder: &Path) -> Result<(), Error> {
-    if cfg!(unix) {
-        File::open(folder)
-            .and_then(|dir| dir.sync_all())
-            .map_err(Error::io("syncing", folder))?;
-    }
-    Ok(())
 }
