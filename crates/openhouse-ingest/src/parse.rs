@@ -1,110 +1,320 @@
-//! Parsing and validating one record; the per-record hot path.
+//! Parsing and validating one record: the per-record hot path. Allocates nothing once its
+//! buffers have grown to the largest record.
 
-use openhouse_model::{OpenHouse, Position, Problem, RawDocument, Reason, Rejection, validate};
-use simd_json::Buffers;
+use std::borrow::Cow;
+
+use openhouse_model::{
+    Field, JsonType, OpenHouseFields, Position, Problem, Problems, RawRecord, RawValue, validate,
+};
+use simd_json::{Buffers, INPUT_PADDING, Node, StaticNode, Tape, fill_tape_padded};
 
 /// What one record turned out to be.
-pub(crate) enum Parsed {
-    Valid(OpenHouse),
+pub(crate) enum Outcome<'a> {
+    Valid(OpenHouseFields<'a>),
     /// Well-formed JSON that breaks at least one rule.
-    Invalid(Vec<Problem>),
-    /// Not well-formed JSON: a rejection in NDJSON, fatal in an array. The error is formatted
-    /// only if it fails the run.
-    Malformed(simd_json::Error),
+    Invalid(Problems),
+    /// Not well-formed JSON: a rejection in NDJSON, fatal in an array.
+    Malformed(Malformation),
 }
 
-/// Buffers reused from record to record by one worker, so the hot path does not allocate
-/// for parsing.
-pub(crate) struct Scratch {
-    copy: Vec<u8>,
+/// Where and why a record is not well-formed JSON, relative to the record's first byte.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Malformation {
+    pub offset: usize,
+    pub message: String,
+}
+
+/// The buffers one worker reuses from record to record.
+pub(crate) struct Parser {
+    /// A padded copy of the record: simd-json unescapes strings in place, and the original
+    /// bytes must survive for the rejects file.
+    scratch: Vec<u8>,
     buffers: Buffers,
+    nodes: Vec<Node<'static>>,
 }
 
-impl Scratch {
-    pub(crate) fn new() -> Scratch {
-        Scratch {
-            copy: Vec::with_capacity(4096),
+impl Parser {
+    pub(crate) fn new() -> Parser {
+        Parser {
+            scratch: Vec::with_capacity(4096),
             buffers: Buffers::new(4096),
+            nodes: Vec::with_capacity(64),
         }
     }
 
-    /// Parses `text` (simd-json rewrites its input, so a copy is parsed and `text` stays
-    /// intact for the rejects file) and applies the rules.
-    pub(crate) fn parse(&mut self, text: &[u8], position: Position) -> Parsed {
-        self.copy.clear();
-        self.copy.extend_from_slice(text);
-        match simd_json::serde::from_slice_with_buffers::<RawDocument<'_>>(
-            &mut self.copy,
-            &mut self.buffers,
-        ) {
-            Ok(RawDocument::Object(raw)) => match validate(&raw, position) {
-                Ok(open_house) => Parsed::Valid(open_house),
-                Err(problems) => Parsed::Invalid(problems),
-            },
-            Ok(RawDocument::NotAnObject(found)) => {
-                Parsed::Invalid(vec![Problem::record(Reason::NotAnObject(found))])
+    /// Parses and validates `text`, and hands the outcome, which borrows from this parser,
+    /// to `then`.
+    pub(crate) fn parse<R>(
+        &mut self,
+        text: &[u8],
+        position: Position,
+        then: impl FnOnce(Outcome<'_>) -> R,
+    ) -> R {
+        let mut nodes = std::mem::take(&mut self.nodes);
+        let mut source = Cow::Borrowed(text);
+        loop {
+            copy_padded(&mut self.scratch, &source);
+            let mut tape = Tape(nodes).reset();
+            match fill_tape_padded(&mut self.scratch, text.len(), &mut self.buffers, &mut tape) {
+                Ok(()) => {
+                    let result = then(classify(&tape, position));
+                    self.nodes = tape.reset().0;
+                    return result;
+                }
+                Err(error) => {
+                    nodes = tape.reset().0;
+                    // A number simd-json cannot hold (`1e400`) is still well-formed JSON, and
+                    // the rules never read a number's value: parse again with every
+                    // well-formed number spelled `0`.
+                    if let (Cow::Borrowed(_), true) = (&source, is_number_error(&error))
+                        && let Some(neutral) = neutralize_numbers(text)
+                    {
+                        source = Cow::Owned(neutral);
+                        continue;
+                    }
+                    self.nodes = nodes;
+                    return then(Outcome::Malformed(Malformation {
+                        offset: error.index().min(text.len()),
+                        message: error.to_string(),
+                    }));
+                }
             }
-            Err(error) => Parsed::Malformed(error),
         }
     }
 }
 
-/// A dropped record, with its original text for the rejects file.
-pub(crate) fn rejection(text: &[u8], position: Position, problems: Vec<Problem>) -> Rejection {
-    Rejection {
-        position,
-        problems,
-        text: String::from_utf8_lossy(text).into_owned(),
+fn copy_padded(scratch: &mut Vec<u8>, text: &[u8]) {
+    scratch.clear();
+    scratch.extend_from_slice(text);
+    scratch.resize(text.len() + INPUT_PADDING, b' ');
+}
+
+fn is_number_error(error: &simd_json::Error) -> bool {
+    matches!(
+        error.error(),
+        simd_json::ErrorType::InvalidNumber | simd_json::ErrorType::InvalidExponent
+    )
+}
+
+/// The record's top-level value: an object read into a raw record and validated, or the type
+/// of what stood in its place.
+fn classify<'a>(tape: &Tape<'a>, position: Position) -> Outcome<'a> {
+    let nodes = &tape.0;
+    let Some(&Node::Object { len, .. }) = nodes.first() else {
+        let found = nodes.first().map_or(JsonType::Null, json_type);
+        return Outcome::Invalid(Problems::one(Problem::not_an_object(found)));
+    };
+    let mut raw = RawRecord::default();
+    let mut at = 1;
+    for _ in 0..len {
+        let (Some(Node::String(key)), Some(value)) = (nodes.get(at), nodes.get(at + 1)) else {
+            break;
+        };
+        if let Some(field) = Field::from_name(key) {
+            raw.set(field, raw_value(value));
+        }
+        at = next_sibling(nodes, at + 1);
     }
+    match validate(&raw, position) {
+        Ok(fields) => Outcome::Valid(fields),
+        Err(problems) => Outcome::Invalid(problems),
+    }
+}
+
+/// The index of the node after the value at `at`, skipping a container's contents.
+fn next_sibling(nodes: &[Node<'_>], at: usize) -> usize {
+    match nodes.get(at) {
+        Some(Node::Object { count, .. } | Node::Array { count, .. }) => at + 1 + count,
+        _ => at + 1,
+    }
+}
+
+fn raw_value<'a>(node: &Node<'a>) -> RawValue<'a> {
+    match *node {
+        Node::String(text) => RawValue::Str(text),
+        Node::Static(StaticNode::Null) => RawValue::Null,
+        ref other => RawValue::Other(json_type(other)),
+    }
+}
+
+fn json_type(node: &Node<'_>) -> JsonType {
+    match node {
+        Node::String(_) => JsonType::String,
+        Node::Object { .. } => JsonType::Object,
+        Node::Array { .. } => JsonType::Array,
+        Node::Static(StaticNode::Null) => JsonType::Null,
+        Node::Static(StaticNode::Bool(_)) => JsonType::Bool,
+        Node::Static(_) => JsonType::Number,
+    }
+}
+
+/// `text` with every well-formed JSON number outside strings (RFC 8259's grammar) replaced
+/// by `0` and spaces, keeping every offset; `None` when it has no such number. Malformed
+/// numbers are left as they are, so that the parse still fails on them.
+fn neutralize_numbers(text: &[u8]) -> Option<Vec<u8>> {
+    let mut out = text.to_vec();
+    let mut changed = false;
+    let mut at = 0;
+    let mut in_string = false;
+    while at < out.len() {
+        let byte = out[at];
+        if in_string {
+            match byte {
+                b'\\' => at += 1,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            at += 1;
+        } else if byte == b'"' {
+            in_string = true;
+            at += 1;
+        } else if byte == b'-' || byte.is_ascii_digit() {
+            let length = out[at..]
+                .iter()
+                .take_while(|&&b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'))
+                .count();
+            if is_json_number(&out[at..at + length]) {
+                out[at] = b'0';
+                out[at + 1..at + length].fill(b' ');
+                changed = true;
+            }
+            at += length;
+        } else {
+            at += 1;
+        }
+    }
+    changed.then_some(out)
+}
+
+/// RFC 8259: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
+fn is_json_number(token: &[u8]) -> bool {
+    let digits = |bytes: &[u8]| bytes.iter().take_while(|b| b.is_ascii_digit()).count();
+    let mut at = usize::from(token.first() == Some(&b'-'));
+    match token.get(at) {
+        Some(b'0') => at += 1,
+        Some(b'1'..=b'9') => at += digits(&token[at..]),
+        _ => return false,
+    }
+    if token.get(at) == Some(&b'.') {
+        let fraction = digits(&token[at + 1..]);
+        if fraction == 0 {
+            return false;
+        }
+        at += 1 + fraction;
+    }
+    if matches!(token.get(at), Some(b'e' | b'E')) {
+        at += 1;
+        if matches!(token.get(at), Some(b'+' | b'-')) {
+            at += 1;
+        }
+        let exponent = digits(&token[at..]);
+        if exponent == 0 {
+            return false;
+        }
+        at += exponent;
+    }
+    at == token.len()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use openhouse_model::Reason;
 
     fn outcome(text: &str) -> String {
-        match Scratch::new().parse(text.as_bytes(), Position::default()) {
-            Parsed::Valid(_) => "valid".into(),
-            Parsed::Invalid(problems) => problems
+        Parser::new().parse(text.as_bytes(), Position::default(), |outcome| match outcome {
+            Outcome::Valid(fields) => format!("valid {}", fields.key),
+            Outcome::Invalid(problems) => problems
                 .iter()
-                .map(|p| format!("{:?}:{}", p.field, p.reason))
+                .map(|p| format!("{}:{}", p.field.map_or("record", |f| f.name()), p.reason))
                 .collect::<Vec<_>>()
                 .join(","),
-            Parsed::Malformed(error) => format!("malformed@{}: {error}", error.index()),
-        }
+            Outcome::Malformed(malformation) => format!("malformed@{}", malformation.offset),
+        })
+    }
+
+    const VALID: &str = r#"{"OpenHouseKey":"A","OpenHouseDate":"2024-05-04","OpenHouseStartTime":"2024-05-04T17:00:00Z","OpenHouseEndTime":"2024-05-04T19:00:00Z","DateModified":"2024-05-01T00:00:00Z","Extra":{"nested":[1,{"OpenHouseKey":2}]}}"#;
+
+    #[test]
+    fn a_valid_record_skips_what_it_does_not_know() {
+        assert_eq!(outcome(VALID), "valid A");
+    }
+
+    #[test]
+    fn escaped_strings_are_unescaped() {
+        let text = VALID.replace(r#""A""#, r#""OH-\u0031\"""#);
+        assert_eq!(outcome(&text), "valid OH-1\"");
     }
 
     #[test]
     fn valid_json_of_the_wrong_type_is_a_field_problem() {
-        let huge = r#"{"OpenHouseKey":"A","Zipcode":123456789012345678901234567890}"#;
-        assert!(
-            outcome(huge).contains("Some(Zipcode):not_a_string"),
-            "{}",
-            outcome(huge)
-        );
+        let huge = VALID.replace(r#""A""#, "123456789012345678901234567890");
+        assert_eq!(outcome(&huge), "OpenHouseKey:not_a_string");
+    }
+
+    #[test]
+    fn numbers_beyond_a_double_are_well_formed_json() {
+        let ignored = VALID.replace(r#""Extra":"#, r#""Price":1e400,"Extra":"#);
+        assert_eq!(outcome(&ignored), "valid A");
+        let listed = VALID.replace(r#""A""#, "-1E+400");
+        assert_eq!(outcome(&listed), "OpenHouseKey:not_a_string");
+    }
+
+    #[test]
+    fn repeated_keys_are_recorded() {
+        let text = VALID.replace(r#""OpenHouseKey":"A","#, r#""OpenHouseKey":"A","OpenHouseKey":"B","#);
+        assert_eq!(outcome(&text), "OpenHouseKey:repeated_field");
+    }
+
+    #[test]
+    fn non_objects_say_what_they_are() {
+        for (text, found) in [
+            ("[1,{}]", JsonType::Array),
+            ("\"x\"", JsonType::String),
+            ("null", JsonType::Null),
+            ("1.5", JsonType::Number),
+            ("true", JsonType::Bool),
+        ] {
+            Parser::new().parse(text.as_bytes(), Position::default(), |outcome| match outcome {
+                Outcome::Invalid(problems) => {
+                    assert_eq!(problems.to_vec(), [Problem::not_an_object(found)], "{text}");
+                    assert_eq!(problems[0].reason, Reason::NotAnObject);
+                }
+                _ => panic!("{text}"),
+            });
+        }
     }
 
     #[test]
     fn text_that_is_not_json_is_malformed() {
         for text in [
             r#"{"Zipcode": "\ud800"}"#,
-            r#"{"Zipcode": 1e400}"#,
+            r#"{"Zipcode": 01}"#,
+            r#"{"Zipcode": 1.}"#,
+            r#"{"Zipcode": 1e}"#,
+            r#"{"Zipcode": 1e400.5}"#,
             r#"{"Zipcode": NaN}"#,
             "{\"Zipcode\": \"a\tb\"}",
             r#"{"a":1,}"#,
             r#"{"a":1} x"#,
             r#"{"a":1}{"b":2}"#,
+            "",
         ] {
-            assert!(
-                outcome(text).starts_with("malformed@"),
-                "{text}: {}",
-                outcome(text)
-            );
+            assert!(outcome(text).starts_with("malformed@"), "{text}: {}", outcome(text));
         }
         let invalid_utf8 = b"{\"Zipcode\": \"\xff\"}";
-        assert!(matches!(
-            Scratch::new().parse(invalid_utf8, Position::default()),
-            Parsed::Malformed { .. }
-        ));
+        Parser::new().parse(invalid_utf8, Position::default(), |outcome| {
+            assert!(matches!(outcome, Outcome::Malformed(_)));
+        });
+    }
+
+    #[test]
+    fn json_numbers_follow_the_rfc() {
+        for good in ["0", "-0", "1e400", "-12.5E-7", "10", "0.0e+0"] {
+            assert!(is_json_number(good.as_bytes()), "{good}");
+        }
+        for bad in ["01", "1.", ".5", "+1", "1e", "-", "1e+", "1.e5", "--1", "1-2"] {
+            assert!(!is_json_number(bad.as_bytes()), "{bad}");
+        }
     }
 }

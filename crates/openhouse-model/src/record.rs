@@ -3,14 +3,17 @@
 use std::cmp::Ordering;
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
 use time::Date;
 
 use crate::UtcTimestamp;
 
 /// Where a record starts in its feed.
 ///
-/// Ordered by byte offset, which is input order; deduplication breaks ties on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+/// Ordered by byte offset, which is input order.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 pub struct Position {
     /// Byte offset of the record's first byte from the start of the input.
     pub byte: u64,
@@ -30,6 +33,23 @@ impl fmt::Display for Position {
     }
 }
 
+/// Which of two versions of one open house is kept: the later `DateModified` instant, and
+/// on equal instants the record later in the input. Compare versions with `>`; this order is
+/// the deduplication rule, defined here once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Version {
+    /// `DateModified`, at full precision.
+    pub modified: UtcTimestamp,
+    /// The record's index in the input ([`Position::record`]).
+    pub record: u64,
+}
+
+/// The table's order: by `OpenHouseDate`, then `OpenHouseKey` byte-wise (as `str` orders).
+/// Defined here once; the columnar sort is tested against it.
+pub fn cmp_table_order(a: (Date, &str), b: (Date, &str)) -> Ordering {
+    a.cmp(&b)
+}
+
 /// One valid open-house event: every rule holds, every value is typed.
 ///
 /// The five text fields share one allocation, as in `csv::StringRecord`: a record costs one
@@ -43,30 +63,57 @@ pub struct OpenHouse {
     ends: [usize; 4],
     /// Bit `i` set when optional field `i` (1 to 4 in `text` order) is present.
     present: u8,
-    /// The key's first eight bytes, big-endian, zero-padded: orders most pairs of keys
-    /// without reaching into `text`, which keeps sorting millions of records cache-friendly.
-    key_prefix: u64,
     /// The local date of the open house; insights group by it, never by a timestamp's UTC date.
     pub date: Date,
+    /// `OpenHouseStartTime`.
     pub start: UtcTimestamp,
+    /// `OpenHouseEndTime`.
     pub end: UtcTimestamp,
+    /// `DateModified`.
     pub modified: UtcTimestamp,
+    /// Where the record stood in its feed.
     pub position: Position,
 }
 
-/// The values of an open house, borrowed: what [`OpenHouse::new`] copies into a record.
+/// A valid open house, borrowed: what validation yields and sinks receive, and what
+/// [`OpenHouse::new`] copies into an owned record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OpenHouseFields<'a> {
+    /// `OpenHouseKey`, never empty, compared exactly.
     pub key: &'a str,
+    /// `ListingKey`; `None` when absent or null.
     pub listing_key: Option<&'a str>,
+    /// `OpenHouseMethod`; `None` when absent or null.
     pub method: Option<&'a str>,
+    /// `OpenHouseDate`, the local calendar date.
     pub date: Date,
+    /// `OpenHouseStartTime`.
     pub start: UtcTimestamp,
+    /// `OpenHouseEndTime`.
     pub end: UtcTimestamp,
+    /// `DateModified`.
     pub modified: UtcTimestamp,
+    /// `State`; `None` when absent or null.
     pub state: Option<&'a str>,
+    /// `Zipcode` as given; `None` when absent or null.
     pub zipcode: Option<&'a str>,
+    /// Where the record stood in its feed.
     pub position: Position,
+}
+
+impl OpenHouseFields<'_> {
+    /// The version this record is, for deduplication.
+    pub fn version(&self) -> Version {
+        Version {
+            modified: self.modified,
+            record: self.position.record,
+        }
+    }
+
+    /// The 5-digit ZIP of `zipcode`, if it is one.
+    pub fn zip5(&self) -> Option<Zip5> {
+        self.zipcode.and_then(Zip5::from_zipcode)
+    }
 }
 
 const LISTING_KEY: usize = 1;
@@ -75,6 +122,7 @@ const STATE: usize = 3;
 const ZIPCODE: usize = 4;
 
 impl OpenHouse {
+    /// Copies the borrowed values into one allocation.
     pub fn new(fields: OpenHouseFields<'_>) -> OpenHouse {
         let optional = [
             fields.listing_key,
@@ -99,14 +147,10 @@ impl OpenHouse {
                 present |= 1 << (index + 1);
             }
         }
-        let mut prefix = [0; 8];
-        let head = &fields.key.as_bytes()[..fields.key.len().min(8)];
-        prefix[..head.len()].copy_from_slice(head);
         OpenHouse {
             text: text.into_boxed_str(),
             ends,
             present,
-            key_prefix: u64::from_be_bytes(prefix),
             date: fields.date,
             start: fields.start,
             end: fields.end,
@@ -131,18 +175,22 @@ impl OpenHouse {
         }
     }
 
+    /// `OpenHouseKey`.
     pub fn key(&self) -> &str {
         self.text.get(..self.ends[0]).unwrap_or_default()
     }
 
+    /// `ListingKey`.
     pub fn listing_key(&self) -> Option<&str> {
         self.optional(LISTING_KEY)
     }
 
+    /// `OpenHouseMethod`.
     pub fn method(&self) -> Option<&str> {
         self.optional(METHOD)
     }
 
+    /// `State`.
     pub fn state(&self) -> Option<&str> {
         self.optional(STATE)
     }
@@ -165,18 +213,14 @@ impl OpenHouse {
         self.zipcode().and_then(Zip5::from_zipcode)
     }
 
-    /// The table's order: by `OpenHouseDate`, then `OpenHouseKey` (byte-wise, as `str`
-    /// orders).
+    /// The table's order ([`cmp_table_order`]).
     pub fn cmp_table_order(&self, other: &OpenHouse) -> Ordering {
-        (self.date, self.key_prefix)
-            .cmp(&(other.date, other.key_prefix))
-            .then_with(|| self.key().cmp(other.key()))
+        cmp_table_order((self.date, self.key()), (other.date, other.key()))
     }
 
-    /// Whether `self` supersedes `other` as a version of the same open house: the later
-    /// `DateModified` wins, and on equal instants the record later in the input.
-    pub fn supersedes(&self, other: &OpenHouse) -> bool {
-        (self.modified, self.position) > (other.modified, other.position)
+    /// The version this record is, for deduplication.
+    pub fn version(&self) -> Version {
+        self.fields().version()
     }
 }
 
@@ -188,9 +232,24 @@ impl fmt::Debug for OpenHouse {
     }
 }
 
-/// A 5-digit US ZIP code.
+/// A 5-digit US ZIP code. Serializes as its text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Zip5([u8; 5]);
+
+impl Serialize for Zip5 {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Zip5 {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Zip5::from_zipcode(&text)
+            .filter(|_| text.len() == 5)
+            .ok_or_else(|| serde::de::Error::custom(format!("{text:?} is not a 5-digit ZIP")))
+    }
+}
 
 impl Zip5 {
     /// The ZIP of a `DDDDD` or `DDDDD-DDDD` zipcode; `None` for anything else.
@@ -209,6 +268,7 @@ impl Zip5 {
         Some(Zip5(zip))
     }
 
+    /// The five digits.
     pub fn as_str(&self) -> &str {
         // Only ASCII digits are ever stored.
         std::str::from_utf8(&self.0).unwrap_or_default()

@@ -72,10 +72,12 @@ impl UtcTimestamp {
         })
     }
 
+    /// Whole seconds since 1970-01-01T00:00:00Z (negative before).
     pub fn unix_seconds(self) -> i64 {
         self.unix_seconds
     }
 
+    /// The nanoseconds past [`UtcTimestamp::unix_seconds`].
     pub fn subsec_nanos(self) -> u32 {
         self.nanos
     }

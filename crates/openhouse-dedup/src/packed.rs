@@ -1,0 +1,276 @@
+//! Text cells: how the row store keeps one optional string in as few bytes as it can.
+//!
+//! Real feeds key open houses and listings by 32 lowercase hex digits; holding those as the
+//! 16 bytes they encode halves the memory of the largest columns, and the encoding is
+//! canonical (a text has exactly one cell), so two keys are equal exactly when their cells
+//! are, and a key's hash is the hash of its cell.
+//!
+//! A cell is a header byte, then its payload:
+//! - `0x00..=0x7F`: raw UTF-8 text of that many bytes;
+//! - `0x80..=0xBF`: lowercase hex text of `2 * (header - 0x7F)` digits (2 to 128), stored as
+//!   `header - 0x7F` bytes;
+//! - `0xFE`: raw UTF-8 text whose length follows as a little-endian `u32`;
+//! - `0xFF`: no value (a null or absent field); no payload.
+
+use std::fmt;
+
+const HEX_FIRST: u8 = 0x80;
+const HEX_LAST: u8 = 0xBF;
+const LONG_RAW: u8 = 0xFE;
+const ABSENT: u8 = 0xFF;
+const SHORT_RAW_MAX: usize = 0x7F;
+/// Hex texts longer than this are kept raw.
+pub const MAX_HEX_DIGITS: usize = 2 * (HEX_LAST - HEX_FIRST + 1) as usize;
+
+/// One text as the row store holds it: raw UTF-8, or packed hex digits.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Text<'a> {
+    /// The text itself.
+    Raw(&'a str),
+    /// The bytes that lowercase hex digits encode, two digits a byte.
+    Hex(&'a [u8]),
+}
+
+/// Room to spell out any packed hex text ([`Text::as_str`]).
+pub type TextBuffer = [u8; MAX_HEX_DIGITS];
+
+const DIGITS: &[u8; 16] = b"0123456789abcdef";
+
+impl<'a> Text<'a> {
+    /// The text, spelled out in `buffer` when it is packed.
+    pub fn as_str<'b>(&'b self, buffer: &'b mut TextBuffer) -> &'b str
+    where
+        'a: 'b,
+    {
+        match *self {
+            Text::Raw(text) => text,
+            Text::Hex(bytes) => {
+                for (pair, byte) in buffer.chunks_exact_mut(2).zip(bytes) {
+                    pair[0] = DIGITS[usize::from(byte >> 4)];
+                    pair[1] = DIGITS[usize::from(byte & 0x0F)];
+                }
+                // Hex digits are ASCII, so this never fails.
+                std::str::from_utf8(&buffer[..2 * bytes.len()]).unwrap_or_default()
+            }
+        }
+    }
+
+    /// The text's length in bytes.
+    pub fn len(&self) -> usize {
+        match self {
+            Text::Raw(text) => text.len(),
+            Text::Hex(bytes) => 2 * bytes.len(),
+        }
+    }
+
+    /// Whether the text is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The first eight bytes of the text, big-endian and zero-padded: orders most pairs of
+    /// texts as their bytes would, without spelling them out.
+    pub fn prefix(&self) -> u64 {
+        let mut head = [0u8; 8];
+        match *self {
+            Text::Raw(text) => {
+                let bytes = &text.as_bytes()[..text.len().min(8)];
+                head[..bytes.len()].copy_from_slice(bytes);
+            }
+            Text::Hex(bytes) => {
+                for (pair, byte) in head.chunks_exact_mut(2).zip(bytes) {
+                    pair[0] = DIGITS[usize::from(byte >> 4)];
+                    pair[1] = DIGITS[usize::from(byte & 0x0F)];
+                }
+            }
+        }
+        u64::from_be_bytes(head)
+    }
+
+    /// Orders two texts as `str` orders them.
+    pub fn cmp_text(&self, other: &Text<'_>) -> std::cmp::Ordering {
+        match (self, other) {
+            (Text::Raw(a), Text::Raw(b)) => a.cmp(b),
+            // Lowercase hex digits sort as the values they encode, digit by digit.
+            (Text::Hex(a), Text::Hex(b)) => a.cmp(b),
+            _ => {
+                let (mut left, mut right) = ([0; MAX_HEX_DIGITS], [0; MAX_HEX_DIGITS]);
+                self.as_str(&mut left).cmp(other.as_str(&mut right))
+            }
+        }
+    }
+}
+
+impl fmt::Display for Text<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str(&mut [0; MAX_HEX_DIGITS]))
+    }
+}
+
+impl fmt::Debug for Text<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(&mut [0; MAX_HEX_DIGITS]), f)
+    }
+}
+
+/// Appends the cell of `text` to `out`.
+pub(crate) fn push_cell(out: &mut Vec<u8>, text: Option<&str>) {
+    let Some(text) = text else {
+        out.push(ABSENT);
+        return;
+    };
+    let bytes = text.as_bytes();
+    if is_packable_hex(bytes) {
+        out.push(HEX_FIRST + (bytes.len() / 2 - 1) as u8);
+        out.extend(
+            bytes
+                .chunks_exact(2)
+                .map(|pair| (hex_value(pair[0]) << 4) | hex_value(pair[1])),
+        );
+    } else if bytes.len() <= SHORT_RAW_MAX {
+        out.push(bytes.len() as u8);
+        out.extend_from_slice(bytes);
+    } else {
+        out.push(LONG_RAW);
+        // Records are capped far below 4 GiB by ingestion; saturate rather than wrap.
+        let len = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&bytes[..len as usize]);
+    }
+}
+
+fn is_packable_hex(bytes: &[u8]) -> bool {
+    !bytes.is_empty()
+        && bytes.len() % 2 == 0
+        && bytes.len() <= MAX_HEX_DIGITS
+        && bytes
+            .iter()
+            .all(|&byte| byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte))
+}
+
+fn hex_value(digit: u8) -> u8 {
+    match digit {
+        b'0'..=b'9' => digit - b'0',
+        _ => digit - b'a' + 10,
+    }
+}
+
+/// The text of the cell at the start of `cells` and the cell's length in bytes. Cells are
+/// only ever read back from what [`push_cell`] wrote; a truncated or foreign cell reads as
+/// no value rather than panicking.
+pub(crate) fn read_cell(cells: &[u8]) -> (Option<Text<'_>>, usize) {
+    let Some(&header) = cells.first() else {
+        return (None, 0);
+    };
+    let (text, len) = match header {
+        ABSENT => (None, 1),
+        HEX_FIRST..=HEX_LAST => {
+            let len = usize::from(header - HEX_FIRST) + 1;
+            (cells.get(1..1 + len).map(Text::Hex), 1 + len)
+        }
+        LONG_RAW => {
+            let len = cells
+                .get(1..5)
+                .and_then(|bytes| bytes.try_into().ok())
+                .map_or(0, |bytes| u32::from_le_bytes(bytes) as usize);
+            (raw(cells.get(5..5 + len)), 5 + len)
+        }
+        _ => {
+            let len = usize::from(header);
+            (raw(cells.get(1..1 + len)), 1 + len)
+        }
+    };
+    (text, len.min(cells.len()))
+}
+
+fn raw(bytes: Option<&[u8]>) -> Option<Text<'_>> {
+    bytes
+        .and_then(|bytes| std::str::from_utf8(bytes).ok())
+        .map(Text::Raw)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn cell(text: Option<&str>) -> Vec<u8> {
+        let mut out = Vec::new();
+        push_cell(&mut out, text);
+        out
+    }
+
+    fn round_trip(text: Option<&str>) -> Option<String> {
+        let cell = cell(text);
+        let (read, len) = read_cell(&cell);
+        assert_eq!(len, cell.len());
+        read.map(|text| text.to_string())
+    }
+
+    #[test]
+    fn real_keys_take_half_their_length() {
+        let key = "0f3a9c1e5b7d2f4a6c8e0a1b3c5d7e9f";
+        assert_eq!(cell(Some(key)).len(), 1 + 16);
+        assert_eq!(round_trip(Some(key)).as_deref(), Some(key));
+    }
+
+    #[test]
+    fn other_texts_are_kept_as_given() {
+        for text in [
+            "",
+            "a",
+            "ABCDEF12",
+            "abc",
+            "12345",
+            "In-Person",
+            "é\u{1F3E1}",
+            &"x".repeat(127),
+            &"y".repeat(128),
+            &"ab".repeat(64),
+            &"ab".repeat(65),
+        ] {
+            assert_eq!(round_trip(Some(text)).as_deref(), Some(text), "{text}");
+        }
+        assert_eq!(round_trip(None), None);
+    }
+
+    #[test]
+    fn cells_are_canonical_so_equal_texts_have_equal_cells() {
+        assert_eq!(cell(Some("00ff")), cell(Some("00ff")));
+        assert_ne!(cell(Some("00ff")), cell(Some("00FF")));
+        assert_ne!(cell(Some("00")), cell(Some("0")));
+    }
+
+    #[test]
+    fn a_truncated_cell_reads_as_no_value() {
+        let full = cell(Some("0f3a9c1e5b7d2f4a"));
+        assert_eq!(read_cell(&full[..3]).0, None);
+        assert_eq!(read_cell(&[]).0, None);
+    }
+
+    fn texts() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[0-9a-f]{0,10}",
+            "[0-9a-fA-F]{0,6}",
+            "[a-z0-9\\-]{0,12}",
+            ".{0,10}",
+            "[0-9a-f]{126,130}",
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_round_trips(text in texts()) {
+            prop_assert_eq!(round_trip(Some(&text)), Some(text));
+        }
+
+        #[test]
+        fn packed_texts_order_and_prefix_as_str_does(a in texts(), b in texts()) {
+            let (cell_a, cell_b) = (cell(Some(&a)), cell(Some(&b)));
+            let (text_a, text_b) = (read_cell(&cell_a).0.unwrap(), read_cell(&cell_b).0.unwrap());
+            prop_assert_eq!(text_a.cmp_text(&text_b), a.cmp(&b));
+            prop_assert!(text_a.prefix() <= text_b.prefix() || a > b);
+            prop_assert_eq!(cell_a == cell_b, a == b);
+        }
+    }
+}

@@ -1,0 +1,254 @@
+//! Where the bytes come from: a slice in memory, or any reader read in bounded blocks on a
+//! thread of its own (decompressing gzip or zstd on the way), with back-pressure, while the
+//! workers parse the blocks before.
+
+use std::io::{self, Read};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
+use std::time::Duration;
+
+use crate::detect::{Compression, compression};
+use crate::timing::thread_cpu_nanos;
+use crate::{CancelFlag, IngestError};
+
+/// The input of a run.
+pub enum Input<'a> {
+    /// A feed in memory. Uncompressed JSON is read in place, without a copy.
+    Bytes(&'a [u8]),
+    /// Any reader: a file, standard input, a pipe. It is read on a thread of its own, so it
+    /// must own what it reads from.
+    Reader(Box<dyn Read + Send>),
+}
+
+impl std::fmt::Debug for Input<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Input::Bytes(bytes) => write!(f, "Input::Bytes({} bytes)", bytes.len()),
+            Input::Reader(_) => f.write_str("Input::Reader(..)"),
+        }
+    }
+}
+
+/// What the reader thread has done so far, shared with the pipeline for progress and timing.
+#[derive(Debug, Default)]
+pub(crate) struct ReaderStats {
+    /// Bytes read from the input as it is stored (before decompression).
+    pub raw_bytes: AtomicU64,
+    /// CPU time the reader thread has used.
+    pub cpu_nanos: AtomicU64,
+    /// Time the reader thread spent in `read` calls.
+    pub wall_nanos: AtomicU64,
+    /// The compression the reader found: 0 none, 1 gzip, 2 zstd.
+    compression: AtomicU8,
+}
+
+impl ReaderStats {
+    fn set_compression(&self, compression: Option<Compression>) {
+        let code = match compression {
+            None => 0,
+            Some(Compression::Gzip) => 1,
+            Some(Compression::Zstd) => 2,
+        };
+        self.compression.store(code, Ordering::Relaxed);
+    }
+
+    fn compression(&self) -> Option<Compression> {
+        match self.compression.load(Ordering::Relaxed) {
+            1 => Some(Compression::Gzip),
+            2 => Some(Compression::Zstd),
+            _ => None,
+        }
+    }
+}
+
+/// A growing window over the input: the bytes kept from the last window, then the next
+/// block.
+pub(crate) struct Blocks<'a> {
+    source: Source<'a>,
+    block_bytes: usize,
+    pub stats: Arc<ReaderStats>,
+    cancel: Option<CancelFlag>,
+}
+
+enum Source<'a> {
+    /// The window is `bytes[start..end]`.
+    Slice { bytes: &'a [u8], start: usize, end: usize },
+    /// The window is `buffer`; `offset` is where it starts in the decoded input.
+    Thread {
+        blocks: Receiver<io::Result<Vec<u8>>>,
+        recycle: SyncSender<Vec<u8>>,
+        buffer: Vec<u8>,
+        offset: u64,
+        ended: bool,
+    },
+}
+
+impl<'a> Blocks<'a> {
+    pub(crate) fn new(input: Input<'a>, block_bytes: usize, cancel: Option<CancelFlag>) -> Blocks<'a> {
+        let stats = Arc::new(ReaderStats::default());
+        let block_bytes = block_bytes.max(1);
+        let source = match input {
+            Input::Bytes(bytes) if compression(bytes).is_none() => {
+                stats.raw_bytes.store(bytes.len() as u64, Ordering::Relaxed);
+                Source::Slice { bytes, start: 0, end: 0 }
+            }
+            // Compressed bytes in memory are decoded like any reader's.
+            Input::Bytes(bytes) => spawn(Box::new(io::Cursor::new(bytes.to_vec())), block_bytes, &stats),
+            Input::Reader(reader) => spawn(reader, block_bytes, &stats),
+        };
+        Blocks { source, block_bytes, stats, cancel }
+    }
+
+    /// The compression the input had, once the first window has been read.
+    pub(crate) fn compression(&self) -> Option<Compression> {
+        self.stats.compression()
+    }
+
+    /// Where the current window starts in the decoded input.
+    pub(crate) fn offset(&self) -> u64 {
+        match &self.source {
+            Source::Slice { start, .. } => *start as u64,
+            Source::Thread { offset, .. } => *offset,
+        }
+    }
+
+    pub(crate) fn window(&self) -> &[u8] {
+        match &self.source {
+            Source::Slice { bytes, start, end } => &bytes[*start..*end],
+            Source::Thread { buffer, .. } => buffer,
+        }
+    }
+
+    /// Whether the window reaches the end of the input.
+    pub(crate) fn at_end(&self) -> bool {
+        match &self.source {
+            Source::Slice { bytes, end, .. } => *end == bytes.len(),
+            Source::Thread { ended, .. } => *ended,
+        }
+    }
+
+    /// Drops the window's first `consumed` bytes and appends the next block. Returns false
+    /// when the input had nothing more.
+    pub(crate) fn advance(&mut self, consumed: usize) -> Result<bool, IngestError> {
+        let block_bytes = self.block_bytes;
+        match &mut self.source {
+            Source::Slice { bytes, start, end } => {
+                *start += consumed.min(*end - *start);
+                let grown = (*end + block_bytes).min(bytes.len());
+                let more = grown > *end;
+                *end = grown;
+                Ok(more)
+            }
+            Source::Thread { blocks, recycle, buffer, offset, ended } => {
+                buffer.drain(..consumed.min(buffer.len()));
+                *offset += consumed as u64;
+                if *ended {
+                    return Ok(false);
+                }
+                let block = loop {
+                    match blocks.recv_timeout(Duration::from_millis(100)) {
+                        Ok(block) => break block,
+                        Err(RecvTimeoutError::Timeout) => {
+                            if self.cancel.as_ref().is_some_and(CancelFlag::is_cancelled) {
+                                return Err(IngestError::Cancelled);
+                            }
+                        }
+                        Err(RecvTimeoutError::Disconnected) => break Ok(Vec::new()),
+                    }
+                };
+                let block = block.map_err(|source| IngestError::Read { source })?;
+                if block.len() < block_bytes {
+                    *ended = true;
+                }
+                let more = !block.is_empty();
+                buffer.extend_from_slice(&block);
+                // The reader thread may have stopped; a lost buffer is only a lost reuse.
+                let _ = recycle.try_send(block);
+                Ok(more)
+            }
+        }
+    }
+}
+
+/// Starts the reader thread. Its first message is the decoded input's first block; before
+/// that it peeks at the raw bytes and wraps the reader in a decoder when they are gzip or
+/// zstd.
+fn spawn<'a>(reader: Box<dyn Read + Send>, block_bytes: usize, stats: &Arc<ReaderStats>) -> Source<'a> {
+    // Two blocks in flight at most: one being read, one waiting; memory stays bounded.
+    let (send, blocks) = sync_channel::<io::Result<Vec<u8>>>(1);
+    let (recycle, recycled) = sync_channel::<Vec<u8>>(2);
+    let thread_stats = Arc::clone(stats);
+    let thread_send = send.clone();
+    let spawned = std::thread::Builder::new()
+        .name("openhouse-reader".into())
+        .spawn(move || read_blocks(reader, block_bytes, &thread_stats, &thread_send, &recycled));
+    if let Err(error) = spawned {
+        // The error is the first block the run receives.
+        let _ = send.send(Err(error));
+    }
+    Source::Thread { blocks, recycle, buffer: Vec::new(), offset: 0, ended: false }
+}
+
+fn read_blocks(
+    reader: Box<dyn Read + Send>,
+    block_bytes: usize,
+    stats: &ReaderStats,
+    send: &SyncSender<io::Result<Vec<u8>>>,
+    recycled: &Receiver<Vec<u8>>,
+) {
+    let counted = Counted { inner: reader, stats };
+    let mut decoded = match decoder(counted) {
+        Ok(decoded) => decoded,
+        Err(error) => {
+            let _ = send.send(Err(error));
+            return;
+        }
+    };
+    loop {
+        let started = std::time::Instant::now();
+        let cpu_before = thread_cpu_nanos();
+        let mut block = recycled.try_recv().unwrap_or_default();
+        block.clear();
+        block.reserve(block_bytes);
+        let read = (&mut decoded).take(block_bytes as u64).read_to_end(&mut block);
+        stats.cpu_nanos.fetch_add(thread_cpu_nanos().saturating_sub(cpu_before), Ordering::Relaxed);
+        stats.wall_nanos.fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        let last = match &read {
+            Ok(_) => block.len() < block_bytes,
+            Err(_) => true,
+        };
+        // The receiver is gone when the run stopped early: nothing more to do.
+        if send.send(read.map(|_| block)).is_err() || last {
+            return;
+        }
+    }
+}
+
+/// The reader, decompressing when its first bytes say it is gzip or zstd.
+fn decoder<'s>(mut reader: Counted<'s>) -> io::Result<Box<dyn Read + 's>> {
+    let mut head = Vec::with_capacity(4);
+    (&mut reader).take(4).read_to_end(&mut head)?;
+    let kind = compression(&head);
+    reader.stats.set_compression(kind);
+    let chained = io::Cursor::new(head).chain(reader);
+    Ok(match kind {
+        None => Box::new(chained),
+        Some(Compression::Gzip) => Box::new(flate2::read::MultiGzDecoder::new(chained)),
+        Some(Compression::Zstd) => Box::new(zstd::stream::read::Decoder::new(chained)?),
+    })
+}
+
+/// Counts the raw bytes read, for progress.
+struct Counted<'s> {
+    inner: Box<dyn Read + Send>,
+    stats: &'s ReaderStats,
+}
+
+impl Read for Counted<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let read = self.inner.read(buf)?;
+        self.stats.raw_bytes.fetch_add(read as u64, Ordering::Relaxed);
+        Ok(read)
+    }
+}
