@@ -8,7 +8,7 @@ use anyhow::Context;
 mod support;
 
 use clap::Parser;
-use openhouse::{Pipeline, RunPaths};
+use openhouse::{FeedSource, Pipeline, RunPaths};
 
 /// Validate, deduplicate and write an open-house feed to Parquet, then print the insights.
 #[derive(Parser)]
@@ -31,6 +31,9 @@ struct Args {
     /// Zip-code ranks to show.
     #[arg(long, default_value_t = 5)]
     top: u64,
+    /// Print the stage times.
+    #[arg(long)]
+    stages: bool,
 }
 
 fn main() -> ExitCode {
@@ -39,34 +42,28 @@ fn main() -> ExitCode {
 
 fn run(args: &Args) -> anyhow::Result<String> {
     let pipeline = Pipeline::builder()
-        .threads(args.threads)
+        .threads(args.threads)?
         .top_zipcodes(args.top)
         .build();
     let paths = RunPaths {
-        input: args.input.clone(),
+        input: FeedSource::from_arg(&args.input),
         output: args.output.clone(),
         rejects: Some(args.rejects.clone()),
         report: args.report.clone(),
     };
-    let (report, written) = pipeline
+    let report = pipeline
         .run(&paths)
         .with_context(|| format!("processing {}", args.input.display()))?;
     let mut text = report.summary();
-    writeln!(
-        text,
-        "wrote {} ({} rows, {} bytes)",
-        args.output.display(),
-        written.rows,
-        written.bytes
-    )?;
-    writeln!(
-        text,
-        "wrote {} ({} rejected records)",
-        args.rejects.display(),
-        report.records_rejected
-    )?;
+    if let Some(written) = report.table {
+        writeln!(text, "wrote {} ({} rows, {} bytes)", args.output.display(), written.rows, written.bytes)?;
+    }
+    writeln!(text, "wrote {} ({} rejected records)", args.rejects.display(), report.records_rejected)?;
     if let Some(path) = &args.report {
         writeln!(text, "wrote {}", path.display())?;
+    }
+    if args.stages {
+        writeln!(text, "\n{}", report.stage_table())?;
     }
     writeln!(text, "\n{}", report.insights)?;
     Ok(text)

@@ -1,11 +1,13 @@
 //! `openhouse`: from raw MLS open-house event feeds to a validated, deduplicated Parquet
 //! table and the insights a dashboard shows.
 //!
-//! This crate composes the workspace's crates into one [`Pipeline`]:
-//! [`ingest`] (simd-json parsing and validation on rayon) → [`dedup`] (the latest version of
-//! each open house) → [`parquet`] (a crash-safe, zstd-compressed table) and [`insights`] (the
-//! busiest week, the top zip codes, the daily cumulative total). Every record that breaks a
-//! rule is kept as a [`Rejection`] and can be written to a rejects file.
+//! This crate composes the workspace's crates into one [`Pipeline`]: [`ingest`] (the feed
+//! read in bounded windows, split and parsed with simd-json on every core, each record
+//! validated) → [`dedup`] (the latest version of each open house, column by column, then
+//! the table's order) → [`parquet`] (a zstd table, columns encoded in parallel) and
+//! [`insights`] (the busiest week, the top zip codes, the daily cumulative total). Every
+//! record that breaks a rule is kept as a [`Rejection`] and can be written to a rejects
+//! file ([`RejectsLine`]).
 //!
 //! ```
 //! use openhouse::Pipeline;
@@ -19,23 +21,29 @@
 //!    "DateModified": "2024-05-02T10:00:00+00:00"},
 //!   {"OpenHouseKey": null}
 //! ]"#;
-//! let processed = Pipeline::builder().threads(2).build().process(feed)?;
+//! let processed = Pipeline::builder().threads(2)?.build().process(feed)?;
 //! assert_eq!(processed.summary.records_read, 3);
-//! assert_eq!(processed.open_houses.len(), 1);
-//! assert_eq!(processed.open_houses[0].position.record, 1);
+//! assert_eq!(processed.table.len(), 1);
+//! assert_eq!(processed.table.row(0).record(), 1);
 //! assert_eq!(processed.rejections.len(), 1);
 //! assert_eq!(processed.insights(5).top_zipcodes[0].zipcode.as_str(), "94521");
 //! # Ok::<(), openhouse::Error>(())
 //! ```
+#![warn(missing_docs)]
 
+mod chunk;
 mod error;
-mod outputs;
 mod pipeline;
+mod rejects;
 mod report;
 
-pub use error::Error;
-pub use pipeline::{Pipeline, PipelineBuilder, Processed, RunPaths};
-pub use report::RunReport;
+pub use error::{Error, ErrorKind};
+pub use pipeline::{
+    DEFAULT_TOP_ZIPCODES, FeedSource, MAX_THREADS_PER_CORE, Pipeline, PipelineBuilder, Processed,
+    RunPaths,
+};
+pub use rejects::RejectsLine;
+pub use report::{RunReport, StageTimes};
 
 pub use openhouse_dedup as dedup;
 pub use openhouse_ingest as ingest;
@@ -43,6 +51,7 @@ pub use openhouse_insights as insights;
 pub use openhouse_model as model;
 pub use openhouse_parquet as parquet;
 
+pub use openhouse_ingest::{CancelFlag, Progress};
 pub use openhouse_insights::{Insights, Tally};
 pub use openhouse_model::{OpenHouse, Position, Rejection};
 

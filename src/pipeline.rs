@@ -1,69 +1,184 @@
-use std::num::NonZeroUsize;
-use std::path::PathBuf;
+//! The whole job: feed → validated records → latest version per key → table, rejects,
+//! report and insights.
 
-use openhouse_dedup::LatestByKey;
-use openhouse_ingest::{Feed, Format, IngestOptions, IngestSummary, ingest};
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use openhouse_dedup::{LatestByKey, Table};
+use openhouse_ingest::{
+    CancelFlag, IngestOptions, IngestSummary, Input, Progress, StageTime, Stopwatch, ingest_windows,
+};
 use openhouse_insights::{Insights, Tally};
-use openhouse_model::{OpenHouse, Rejection, Sink};
-use openhouse_parquet::{WriteOptions, WriteSummary, write_parquet};
+use openhouse_model::{OpenHouse, Rejection};
+use openhouse_parquet::{TableWriter, WriteOptions, WriteSummary, record_batches};
 
-use crate::outputs::{write_json_pretty, write_output, write_rejects};
+use crate::chunk::{ChunkSink, SinkPool};
+use crate::rejects::write_rejects;
+use crate::report::{RejectionCounts, StageTimes};
 use crate::{Error, RunReport};
 
-/// The whole job: feed → validated records → latest version per key → Parquet, rejects,
-/// report and insights. Build one with [`Pipeline::builder`].
-#[derive(Debug, Clone, Default)]
+/// Zip-code ranks the insights keep, by default.
+pub const DEFAULT_TOP_ZIPCODES: u64 = 5;
+/// The most worker threads a pipeline starts per core: more only adds overhead.
+pub const MAX_THREADS_PER_CORE: usize = 4;
+
+/// The whole job, configured. `Pipeline::default()` is `Pipeline::builder().build()`: one
+/// worker per core, the ingestion and Parquet defaults, the top
+/// [`DEFAULT_TOP_ZIPCODES`] zip codes, a run that fails when every record is rejected or
+/// the feed is empty.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Pipeline {
     threads: usize,
-    ingest: IngestOptions,
-    parquet: WriteOptions,
+    block_bytes: usize,
+    chunk_bytes: usize,
+    max_record_bytes: usize,
+    write: WriteOptions,
     top_zipcodes: u64,
+    max_rejected_share: Option<f64>,
+    allow_empty: bool,
 }
 
-/// Settings of a [`Pipeline`]; none of them changes the result.
-#[derive(Debug, Clone)]
+impl Default for Pipeline {
+    fn default() -> Self {
+        Pipeline {
+            threads: 0,
+            block_bytes: openhouse_ingest::DEFAULT_BLOCK_BYTES,
+            chunk_bytes: openhouse_ingest::DEFAULT_CHUNK_BYTES,
+            max_record_bytes: openhouse_ingest::DEFAULT_MAX_RECORD_BYTES,
+            write: WriteOptions::default(),
+            top_zipcodes: DEFAULT_TOP_ZIPCODES,
+            max_rejected_share: None,
+            allow_empty: false,
+        }
+    }
+}
+
+/// Settings of a [`Pipeline`]; none of them changes the table, the rejects or the insights,
+/// except the policies that decide whether a run publishes at all. Settings out of range
+/// are refused when set.
+#[derive(Debug, Clone, PartialEq)]
 pub struct PipelineBuilder {
     pipeline: Pipeline,
 }
 
 impl PipelineBuilder {
-    /// Worker threads for every parallel stage; 0 (the default) means one per core.
-    pub fn threads(mut self, threads: usize) -> Self {
+    /// Worker threads for every parallel stage; 0 (the default) means one per core. At most
+    /// [`MAX_THREADS_PER_CORE`] per core.
+    pub fn threads(mut self, threads: usize) -> Result<Self, Error> {
+        let cores = std::thread::available_parallelism().map_or(1, |cores| cores.get());
+        let max = MAX_THREADS_PER_CORE * cores;
+        if threads > max {
+            return Err(Error::Setting {
+                setting: "threads",
+                message: format!("{threads} is more than {max} ({MAX_THREADS_PER_CORE} for each of {cores} cores)"),
+            });
+        }
         self.pipeline.threads = threads;
+        Ok(self)
+    }
+
+    /// Bytes read from the feed at a time (see [`IngestOptions::block_bytes`]).
+    pub fn block_bytes(mut self, bytes: usize) -> Self {
+        self.pipeline.block_bytes = bytes.max(1);
         self
     }
 
-    /// Records a worker parses at a time.
-    pub fn chunk_records(mut self, records: usize) -> Self {
-        self.pipeline.ingest = self.pipeline.ingest.chunk_records(records);
+    /// Bytes of records a worker takes at a time (see [`IngestOptions::chunk_bytes`]).
+    pub fn chunk_bytes(mut self, bytes: usize) -> Self {
+        self.pipeline.chunk_bytes = bytes.max(1);
         self
     }
 
-    /// How many zip-code ranks the insights keep (default 5).
+    /// The longest one record may be; a longer one fails the run.
+    pub fn max_record_bytes(mut self, bytes: usize) -> Self {
+        self.pipeline.max_record_bytes = bytes.max(1);
+        self
+    }
+
+    /// How many zip-code ranks the insights keep (default [`DEFAULT_TOP_ZIPCODES`]).
     pub fn top_zipcodes(mut self, top: u64) -> Self {
         self.pipeline.top_zipcodes = top;
         self
     }
 
-    pub fn zstd_level(mut self, level: i32) -> Self {
-        self.pipeline.parquet = self.pipeline.parquet.zstd_level(level);
+    /// The zstd level of the table, 1 to 22.
+    pub fn zstd_level(mut self, level: i32) -> Result<Self, Error> {
+        self.pipeline.write = self.pipeline.write.zstd_level(level)?;
+        Ok(self)
+    }
+
+    /// Rows per row group of the table at most.
+    pub fn row_group_rows(mut self, rows: usize) -> Self {
+        self.pipeline.write = self.pipeline.write.row_group_rows(rows);
         self
     }
 
-    pub fn row_group_rows(mut self, rows: NonZeroUsize) -> Self {
-        self.pipeline.parquet = self.pipeline.parquet.row_group_rows(rows);
+    /// The share of records (0 to 1) that may be rejected before a run refuses to publish.
+    /// Without it, a run refuses only when every record is rejected.
+    pub fn max_rejected_share(mut self, share: f64) -> Result<Self, Error> {
+        if !(0.0..=1.0).contains(&share) {
+            return Err(Error::Setting {
+                setting: "max rejected share",
+                message: format!("{share} is not between 0 and 1"),
+            });
+        }
+        self.pipeline.max_rejected_share = Some(share);
+        Ok(self)
+    }
+
+    /// Whether a feed with no records may publish an empty table (default: no).
+    pub fn allow_empty(mut self, allow: bool) -> Self {
+        self.pipeline.allow_empty = allow;
         self
     }
 
+    /// The pipeline.
     pub fn build(self) -> Pipeline {
         self.pipeline
+    }
+}
+
+/// The input of a run: a file, or standard input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FeedSource {
+    /// A file, read in blocks.
+    File(PathBuf),
+    /// Standard input.
+    Stdin,
+}
+
+impl FeedSource {
+    /// `-` means standard input; anything else a file.
+    pub fn from_arg(arg: impl Into<PathBuf>) -> FeedSource {
+        let path = arg.into();
+        if path.as_os_str() == "-" {
+            FeedSource::Stdin
+        } else {
+            FeedSource::File(path)
+        }
+    }
+}
+
+impl From<PathBuf> for FeedSource {
+    fn from(path: PathBuf) -> Self {
+        FeedSource::File(path)
+    }
+}
+
+impl From<&str> for FeedSource {
+    fn from(path: &str) -> Self {
+        FeedSource::from_arg(path)
     }
 }
 
 /// Where a run reads and writes. Only `input` and `output` are required.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunPaths {
-    pub input: PathBuf,
+    /// The feed.
+    pub input: FeedSource,
+    /// The Parquet table.
     pub output: PathBuf,
     /// NDJSON, one rejected record a line.
     pub rejects: Option<PathBuf>,
@@ -71,49 +186,228 @@ pub struct RunPaths {
     pub report: Option<PathBuf>,
 }
 
-/// A feed after validation and deduplication, before anything is written.
+/// A feed after validation and deduplication, held in memory.
 #[derive(Debug, Clone)]
 pub struct Processed {
-    pub format: Format,
+    /// What was read and what became of it.
     pub summary: IngestSummary,
-    /// The latest version of each open house, sorted by (`OpenHouseDate`, `OpenHouseKey`).
-    pub open_houses: Vec<OpenHouse>,
+    /// The latest version of each open house, in the table's order.
+    pub table: Table,
     /// Every dropped record, in input order.
     pub rejections: Vec<Rejection>,
 }
 
 impl Processed {
+    /// The three insights of the table, keeping zip codes ranked `top_zipcodes` or better.
     pub fn insights(&self, top_zipcodes: u64) -> Insights {
-        self.open_houses
-            .iter()
-            .collect::<Tally>()
-            .insights(top_zipcodes)
+        tally(&self.table).insights(top_zipcodes)
+    }
+
+    /// The table's rows as owned records, in the table's order.
+    pub fn open_houses(&self) -> Vec<OpenHouse> {
+        self.table.to_open_houses()
     }
 }
 
+/// Counts the table's rows by date and zip, partitions in parallel.
+pub(crate) fn tally(table: &Table) -> Tally {
+    table
+        .par_fold_rows(Tally::default, |mut tally, row| {
+            tally.add(row.date(), row.zip5());
+            tally
+        })
+        .into_iter()
+        .fold(Tally::default(), |mut all, part| {
+            all.merge(part);
+            all
+        })
+}
+
 impl Pipeline {
+    /// A builder, starting from the defaults.
     pub fn builder() -> PipelineBuilder {
         PipelineBuilder {
-            pipeline: Pipeline {
-                top_zipcodes: 5,
-                ..Pipeline::default()
-            },
+            pipeline: Pipeline::default(),
         }
     }
 
-    /// Validates and deduplicates a feed held in memory.
+    /// Zip-code ranks the insights keep.
+    pub fn top_zipcodes(&self) -> u64 {
+        self.top_zipcodes
+    }
+
+    fn ingest_options(&self, cancel: Option<&CancelFlag>) -> IngestOptions {
+        let options = IngestOptions::default()
+            .block_bytes(self.block_bytes)
+            .chunk_bytes(self.chunk_bytes)
+            .max_record_bytes(self.max_record_bytes);
+        match cancel {
+            Some(cancel) => options.cancel_flag(cancel.clone()),
+            None => options,
+        }
+    }
+
+    /// Validates and deduplicates a feed held in memory (plain, gzip or zstd).
     pub fn process(&self, feed: &[u8]) -> Result<Processed, Error> {
-        self.in_pool(|| self.process_here(feed))?
+        self.process_input(Input::Bytes(feed))
     }
 
-    /// Runs the whole job on files. Nothing is written when the feed cannot be read as a
-    /// whole (a malformed JSON array); each output file is written whole or not at all, the
-    /// Parquet table first.
-    pub fn run(&self, paths: &RunPaths) -> Result<(RunReport, WriteSummary), Error> {
-        self.in_pool(|| self.run_here(paths))?
+    /// Validates and deduplicates a feed from any input, keeping every rejection in memory.
+    pub fn process_input(&self, input: Input<'_>) -> Result<Processed, Error> {
+        self.in_pool(|| {
+            let mut latest = LatestByKey::new();
+            let mut rejections = Vec::new();
+            let pool = SinkPool::default();
+            let summary = ingest_windows(
+                input,
+                &self.ingest_options(None),
+                || pool.take(),
+                |sinks: Vec<ChunkSink>, _| {
+                    let batches: Vec<_> = sinks
+                        .into_iter()
+                        .map(|sink| {
+                            rejections.extend(sink.rejections);
+                            sink.batch
+                        })
+                        .collect();
+                    latest.absorb(&batches);
+                    pool.give_back(batches);
+                    Ok(true)
+                },
+            )?;
+            Ok(Processed {
+                summary,
+                table: latest.into_table()?,
+                rejections,
+            })
+        })?
     }
 
-    /// Runs `job` on a pool of the configured size, or on rayon's global pool.
+    /// Runs the whole job on files: the table, the rejects file and the report are written
+    /// to temporaries as the run goes, and put in place together only when it succeeds.
+    pub fn run(&self, paths: &RunPaths) -> Result<RunReport, Error> {
+        self.run_with(paths, &CancelFlag::new(), &mut |_| {})
+    }
+
+    /// [`Pipeline::run`], stopping when `cancel` is raised, and calling `progress` after
+    /// every window of input.
+    pub fn run_with(
+        &self,
+        paths: &RunPaths,
+        cancel: &CancelFlag,
+        progress: &mut (dyn FnMut(&Progress) + Send),
+    ) -> Result<RunReport, Error> {
+        let threads = self.threads;
+        self.in_pool(|| {
+            let mut report = self.run_here(paths, cancel, progress)?;
+            report.threads = if threads == 0 { rayon::current_num_threads() } else { threads };
+            Ok(report)
+        })?
+    }
+
+    fn run_here(
+        &self,
+        paths: &RunPaths,
+        cancel: &CancelFlag,
+        progress: &mut (dyn FnMut(&Progress) + Send),
+    ) -> Result<RunReport, Error> {
+        let input: Input<'static> = match &paths.input {
+            FeedSource::Stdin => Input::Reader(Box::new(std::io::stdin())),
+            FeedSource::File(path) => Input::Reader(Box::new(File::open(path).map_err(|source| {
+                Error::OpenFeed {
+                    path: path.clone(),
+                    source,
+                }
+            })?)),
+        };
+        let mut outputs = Outputs::prepare(paths)?;
+        let mut latest = LatestByKey::new();
+        let mut counts = RejectionCounts::default();
+        let mut rejects_error = None;
+        let pool = SinkPool::default();
+        let summary = ingest_windows(
+            input,
+            &self.ingest_options(Some(cancel)),
+            || pool.take(),
+            |sinks: Vec<ChunkSink>, window_progress| {
+                let mut batches = Vec::with_capacity(sinks.len());
+                let mut rejections = Vec::new();
+                for sink in sinks {
+                    batches.push(sink.batch);
+                    rejections.extend(sink.rejections);
+                }
+                for rejection in &rejections {
+                    counts.add(rejection);
+                }
+                let rejects = outputs.rejects.as_mut();
+                let (_, written) = rayon::join(
+                    || latest.absorb(&batches),
+                    || rejects.map_or(Ok(()), |out| write_rejects(out, &rejections)),
+                );
+                pool.give_back(batches);
+                if let Err(error) = written {
+                    rejects_error = Some(error);
+                    return Ok(false);
+                }
+                progress(window_progress);
+                Ok(true)
+            },
+        )?;
+        if let Some(source) = rejects_error {
+            return Err(outputs.rejects_error(source));
+        }
+        self.check_policy(&summary)?;
+
+        let mut stages = StageTimes {
+            read: summary.times.read,
+            split: summary.times.split,
+            parse: summary.times.parse,
+            dedup: summary.times.consume,
+            ..StageTimes::default()
+        };
+        let sort = Stopwatch::start();
+        let table = latest.into_table()?;
+        stages.sort = sort.stop();
+
+        let encode = Stopwatch::start();
+        let written = outputs.write_table(&table, &self.write)?;
+        let (encoded, write) = encode_and_write(encode.stop(), outputs.table_write_time);
+        stages.encode = encoded;
+        stages.write = write;
+
+        let insights_time = Stopwatch::start();
+        let insights = tally(&table).insights(self.top_zipcodes);
+        stages.insights = insights_time.stop();
+
+        let mut report = RunReport::new(&summary, table.len() as u64, counts, insights);
+        report.table = Some(written);
+        report.stages = stages;
+        let publish = Stopwatch::start();
+        outputs.publish(&mut report, publish)?;
+        Ok(report)
+    }
+
+    /// Refuses to publish an empty feed or one whose rejections pass the limit.
+    fn check_policy(&self, summary: &IngestSummary) -> Result<(), Error> {
+        if summary.records_read == 0 {
+            return if self.allow_empty { Ok(()) } else { Err(Error::EmptyFeed) };
+        }
+        let (rejected, read) = (summary.records_rejected, summary.records_read);
+        let too_many = match self.max_rejected_share {
+            None => rejected == read,
+            Some(share) => rejected as f64 > share * read as f64,
+        };
+        if too_many {
+            return Err(Error::TooManyRejected {
+                rejected,
+                read,
+                max_share: self.max_rejected_share.unwrap_or(1.0),
+            });
+        }
+        Ok(())
+    }
+
+    /// Runs `job` on a pool of the configured size, or on the current one.
     fn in_pool<T: Send>(&self, job: impl FnOnce() -> T + Send) -> Result<T, Error> {
         if self.threads == 0 {
             return Ok(job());
@@ -121,78 +415,173 @@ impl Pipeline {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(self.threads)
             .build()
-            .map_err(|source| Error::ThreadPool {
+            .map_err(|error| Error::ThreadPool {
                 threads: self.threads,
-                source,
+                message: error.to_string(),
             })?;
         Ok(pool.install(job))
     }
+}
 
-    fn process_here(&self, feed: &[u8]) -> Result<Processed, Error> {
-        let feed = Feed::new(feed)?;
-        let (collected, summary) = ingest(&feed, &self.ingest, Collected::default)?;
-        let mut rejections = collected.rejections;
-        rejections.sort_unstable_by_key(|rejection| rejection.position);
-        Ok(Processed {
-            format: feed.format(),
-            summary,
-            open_houses: collected.latest.into_sorted_vec(),
-            rejections,
+/// Splits the encode stage's time into encoding and the time spent in `write` calls.
+fn encode_and_write(total: StageTime, write_wall: Duration) -> (StageTime, StageTime) {
+    let write = StageTime {
+        wall: write_wall,
+        cpu: write_wall,
+    };
+    let encode = StageTime {
+        wall: total.wall.saturating_sub(write_wall),
+        cpu: total.cpu.saturating_sub(write_wall),
+    };
+    (encode, write)
+}
+
+/// The run's output files, written to temporaries beside their targets and renamed into
+/// place together at the end.
+struct Outputs {
+    table: tempfile::NamedTempFile,
+    table_path: PathBuf,
+    rejects: Option<BufWriter<tempfile::NamedTempFile>>,
+    rejects_path: Option<PathBuf>,
+    report_path: Option<PathBuf>,
+    table_write_time: Duration,
+}
+
+fn temporary_beside(path: &Path) -> Result<tempfile::NamedTempFile, Error> {
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let write_error = |source| Error::WriteOutput {
+        path: path.to_owned(),
+        source,
+    };
+    std::fs::create_dir_all(folder).map_err(write_error)?;
+    tempfile::Builder::new()
+        .prefix(".openhouse-")
+        .suffix(".tmp")
+        .tempfile_in(folder)
+        .map_err(write_error)
+}
+
+impl Outputs {
+    fn prepare(paths: &RunPaths) -> Result<Outputs, Error> {
+        Ok(Outputs {
+            table: temporary_beside(&paths.output)?,
+            table_path: paths.output.clone(),
+            rejects: paths
+                .rejects
+                .as_deref()
+                .map(|path| temporary_beside(path).map(|file| BufWriter::with_capacity(1 << 20, file)))
+                .transpose()?,
+            rejects_path: paths.rejects.clone(),
+            report_path: paths.report.clone(),
+            table_write_time: Duration::ZERO,
         })
     }
 
-    fn run_here(&self, paths: &RunPaths) -> Result<(RunReport, WriteSummary), Error> {
-        let bytes = std::fs::read(&paths.input).map_err(|source| Error::ReadFeed {
-            path: paths.input.clone(),
+    fn rejects_error(&self, source: std::io::Error) -> Error {
+        Error::WriteOutput {
+            path: self.rejects_path.clone().unwrap_or_default(),
             source,
+        }
+    }
+
+    fn write_table(&mut self, table: &Table, options: &WriteOptions) -> Result<WriteSummary, Error> {
+        let file = BufWriter::with_capacity(1 << 20, TimedWrite::new(self.table.as_file()));
+        let mut writer = TableWriter::try_new(file, options)?;
+        for pieces in record_batches(table, options.rows_per_row_group()) {
+            for piece in pieces? {
+                writer.write(&piece)?;
+            }
+        }
+        let (file, summary) = writer.into_inner()?;
+        let file = file.into_inner().map_err(|error| Error::WriteOutput {
+            path: self.table_path.clone(),
+            source: error.into_error(),
         })?;
-        let processed = self.process_here(&bytes)?;
-        drop(bytes);
-        let written = write_parquet(&paths.output, &processed.open_houses, &self.parquet)?;
-        if let Some(rejects) = &paths.rejects {
-            write_output(rejects, |out| write_rejects(out, &processed.rejections))?;
-        }
-        let report = self.report(&processed);
-        if let Some(path) = &paths.report {
-            write_output(path, |out| write_json_pretty(out, &report))?;
-        }
-        Ok((report, written))
+        self.table_write_time = file.spent;
+        Ok(summary)
     }
 
-    pub fn report(&self, processed: &Processed) -> RunReport {
-        RunReport::new(
-            processed.format,
-            processed.summary,
-            processed.open_houses.len() as u64,
-            &processed.rejections,
-            processed.insights(self.top_zipcodes),
-        )
+    fn publish(self, report: &mut RunReport, stopwatch: Stopwatch) -> Result<(), Error> {
+        let table_path = self.table_path.clone();
+        let sync = |file: &File, path: &Path| {
+            file.sync_all().map_err(|source| Error::WriteOutput {
+                path: path.to_owned(),
+                source,
+            })
+        };
+        sync(self.table.as_file(), &table_path)?;
+        let rejects = match (self.rejects, &self.rejects_path) {
+            (Some(writer), Some(path)) => {
+                let file = writer.into_inner().map_err(|error| Error::WriteOutput {
+                    path: path.clone(),
+                    source: error.into_error(),
+                })?;
+                sync(file.as_file(), path)?;
+                Some((file, path.clone()))
+            }
+            _ => None,
+        };
+        let report_file = match &self.report_path {
+            Some(path) => {
+                let mut file = temporary_beside(path)?;
+                report.stages.publish = stopwatch.stop();
+                serde_json::to_writer_pretty(&mut file, &report)
+                    .map_err(std::io::Error::from)
+                    .and_then(|()| file.write_all(b"\n"))
+                    .map_err(|source| Error::WriteOutput {
+                        path: path.clone(),
+                        source,
+                    })?;
+                sync(file.as_file(), path)?;
+                Some((file, path.clone()))
+            }
+            None => None,
+        };
+        let persist = |file: tempfile::NamedTempFile, path: &Path| {
+            file.persist(path).map(drop).map_err(|error| Error::WriteOutput {
+                path: path.to_owned(),
+                source: error.error,
+            })
+        };
+        persist(self.table, &table_path)?;
+        for (file, path) in rejects.into_iter().chain(report_file) {
+            persist(file, &path)?;
+        }
+        report.stages.publish = stopwatch.stop();
+        Ok(())
     }
 }
 
-/// The pipeline's sink: the latest-by-key table and the rejections.
-#[derive(Default)]
-struct Collected {
-    latest: LatestByKey,
-    rejections: Vec<Rejection>,
+/// Measures the time spent writing the encoded table.
+struct TimedWrite<W> {
+    inner: W,
+    spent: Duration,
 }
 
-impl Sink for Collected {
-    type Error = std::convert::Infallible;
+impl<W> TimedWrite<W> {
+    fn new(inner: W) -> Self {
+        TimedWrite {
+            inner,
+            spent: Duration::ZERO,
+        }
+    }
+}
 
-    fn open_house(&mut self, open_house: OpenHouse) -> Result<(), Self::Error> {
-        self.latest.offer(open_house);
-        Ok(())
+impl<W: Write> Write for TimedWrite<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let started = Instant::now();
+        let written = self.inner.write(buf);
+        self.spent += started.elapsed();
+        written
     }
 
-    fn rejection(&mut self, rejection: Rejection) -> Result<(), Self::Error> {
-        self.rejections.push(rejection);
-        Ok(())
-    }
-
-    fn merge(&mut self, other: Self) -> Result<(), Self::Error> {
-        self.latest.merge(other.latest);
-        self.rejections.extend(other.rejections);
-        Ok(())
+    fn flush(&mut self) -> std::io::Result<()> {
+        let started = Instant::now();
+        let flushed = self.inner.flush();
+        self.spent += started.elapsed();
+        flushed
     }
 }

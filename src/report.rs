@@ -1,57 +1,131 @@
-use std::collections::BTreeMap;
+//! What a run read, kept, dropped and wrote, and where its time went.
 
-use openhouse_ingest::{Format, IngestSummary};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use openhouse_ingest::{Compression, Format, IngestSummary, StageTime};
 use openhouse_insights::Insights;
 use openhouse_model::Rejection;
-use serde::Serialize;
+use openhouse_parquet::WriteSummary;
+use serde::{Deserialize, Serialize};
 
 /// What a run read, kept, dropped and wrote. `records_read` always equals
-/// `records_valid + records_rejected`; `open_houses` is the rows written.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// `records_valid + records_rejected`, and `records_valid` equals
+/// `open_houses + versions_superseded`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RunReport {
-    pub format: &'static str,
+    /// The feed's layout.
+    pub format: Format,
+    /// The compression the feed came in, if any.
+    #[serde(default)]
+    pub compression: Option<Compression>,
+    /// Records read: array elements, or non-blank NDJSON lines.
     pub records_read: u64,
+    /// Records that passed every rule.
     pub records_valid: u64,
+    /// Records dropped, each with its problems (in the rejects file).
     pub records_rejected: u64,
     /// Valid records that an equal or later version of the same open house replaced.
     pub versions_superseded: u64,
+    /// Rows of the table: the latest version of each open house.
     pub open_houses: u64,
-    /// Problems found, by field (`record` for a record that is not a JSON object) and reason.
-    /// A rejected record with several problems counts under each.
-    pub rejections_by_field: BTreeMap<&'static str, BTreeMap<&'static str, u64>>,
+    /// Problems found, by field (`record` for a record that is not a JSON object) and
+    /// reason. A rejected record with several problems counts under each.
+    pub rejections_by_field: BTreeMap<String, BTreeMap<String, u64>>,
+    /// The three insights of the table.
     pub insights: Insights,
+    /// The Parquet table as written, when the run wrote one.
+    #[serde(default)]
+    pub table: Option<WriteSummary>,
+    /// Worker threads the run used.
+    #[serde(default)]
+    pub threads: usize,
+    /// Wall and CPU time of each stage.
+    #[serde(default)]
+    pub stages: StageTimes,
+}
+
+/// Wall and CPU time of each stage of a run. A stage whose CPU time is close to its wall
+/// time ran on one core.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct StageTimes {
+    /// Reading (and decompressing) the input, on its own thread.
+    pub read: StageTime,
+    /// Finding the records.
+    pub split: StageTime,
+    /// Parsing and validating them.
+    pub parse: StageTime,
+    /// Keeping the latest version of each open house, and writing the rejects.
+    pub dedup: StageTime,
+    /// Putting the table in order.
+    pub sort: StageTime,
+    /// Gathering and encoding the table's columns.
+    pub encode: StageTime,
+    /// Writing the encoded bytes out.
+    pub write: StageTime,
+    /// Counting the insights.
+    pub insights: StageTime,
+    /// Syncing the outputs and putting them in place.
+    pub publish: StageTime,
+}
+
+impl StageTimes {
+    /// Each stage with its name, in the order a run goes through them.
+    pub fn named(&self) -> [(&'static str, StageTime); 9] {
+        [
+            ("read", self.read),
+            ("split", self.split),
+            ("parse", self.parse),
+            ("dedup", self.dedup),
+            ("sort", self.sort),
+            ("encode", self.encode),
+            ("write", self.write),
+            ("insights", self.insights),
+            ("publish", self.publish),
+        ]
+    }
+}
+
+/// Problem counts by field and reason, filled as rejections stream past.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RejectionCounts(BTreeMap<String, BTreeMap<String, u64>>);
+
+impl RejectionCounts {
+    pub fn add(&mut self, rejection: &Rejection) {
+        for problem in &rejection.problems {
+            let field = problem.field.map_or("record", |field| field.name());
+            *self
+                .0
+                .entry(field.to_owned())
+                .or_default()
+                .entry(problem.reason.code().to_owned())
+                .or_default() += 1;
+        }
+    }
 }
 
 impl RunReport {
     pub(crate) fn new(
-        format: Format,
-        summary: IngestSummary,
+        summary: &IngestSummary,
         open_houses: u64,
-        rejections: &[Rejection],
+        rejections: RejectionCounts,
         insights: Insights,
-    ) -> Self {
-        let mut rejections_by_field: BTreeMap<&'static str, BTreeMap<&'static str, u64>> =
-            BTreeMap::new();
-        for problem in rejections.iter().flat_map(|rejection| &rejection.problems) {
-            let field = problem.field.map_or("record", |field| field.name());
-            *rejections_by_field
-                .entry(field)
-                .or_default()
-                .entry(problem.reason.code())
-                .or_default() += 1;
-        }
+    ) -> RunReport {
         RunReport {
-            format: match format {
-                Format::Array => "array",
-                Format::Ndjson => "ndjson",
-            },
+            format: summary.format,
+            compression: summary.compression,
             records_read: summary.records_read,
             records_valid: summary.records_valid,
             records_rejected: summary.records_rejected,
-            versions_superseded: summary.records_valid - open_houses,
+            versions_superseded: summary.records_valid.saturating_sub(open_houses),
             open_houses,
-            rejections_by_field,
+            rejections_by_field: rejections.0,
             insights,
+            table: None,
+            threads: 0,
+            stages: StageTimes::default(),
         }
     }
 
@@ -68,8 +142,23 @@ impl RunReport {
         );
         for (field, reasons) in &self.rejections_by_field {
             for (reason, count) in reasons {
-                text.push_str(&format!("  rejected: {field} {reason}: {count}\n"));
+                let _ = writeln!(text, "  rejected: {field} {reason}: {count}");
             }
+        }
+        text
+    }
+
+    /// The stage times as a small table: wall, CPU, and cores kept busy.
+    pub fn stage_table(&self) -> String {
+        let mut text = format!(
+            "{:<9} {:>10} {:>10} {:>6}\n",
+            "stage", "wall ms", "cpu ms", "cores"
+        );
+        for (name, time) in self.stages.named() {
+            let wall = time.wall.as_secs_f64() * 1000.0;
+            let cpu = time.cpu.as_secs_f64() * 1000.0;
+            let cores = if wall > 0.0 { cpu / wall } else { 0.0 };
+            let _ = writeln!(text, "{name:<9} {wall:>10.1} {cpu:>10.1} {cores:>6.2}");
         }
         text
     }

@@ -6,6 +6,7 @@ use std::hash::BuildHasher;
 use foldhash::quality::FixedState;
 use openhouse_model::{OpenHouseFields, RejectedRecord, Sink};
 
+use crate::packed::push_cell;
 use crate::rows::OpenHouseRows;
 
 /// How many partitions a table is split into: enough for every core to take its share,
@@ -25,25 +26,31 @@ pub(crate) fn partition_of(hash: u64) -> usize {
     ((hash >> 40) as usize) & (PARTITIONS - 1)
 }
 
-/// Valid records of one stretch of input, in input order, each with its key hashed once
-/// and its row listed under its partition, ready for [`crate::LatestByKey::absorb`].
+/// Valid records of one stretch of input, each with its key hashed once and filed under
+/// its partition, ready for [`crate::LatestByKey::absorb`], which then reads each partition's
+/// rows in one sequential sweep.
 ///
-/// A batch is a [`Sink`] that keeps valid records and ignores rejections; its capacity is
-/// kept by [`KeyedBatch::clear`], so batches can be reused from chunk to chunk.
+/// A batch is a [`Sink`] that keeps valid records and ignores rejections. [`KeyedBatch::clear`]
+/// keeps its allocations, so a batch can be reused from chunk to chunk.
 #[derive(Debug, Clone)]
 pub struct KeyedBatch {
-    pub(crate) rows: OpenHouseRows,
-    pub(crate) hashes: Vec<u64>,
-    /// For each partition, its rows in input order.
-    pub(crate) by_partition: Vec<Vec<u32>>,
+    pub(crate) parts: Vec<Part>,
+    /// The key cell of the record being pushed, reused.
+    scratch: Vec<u8>,
+}
+
+/// One partition's share of a batch, in input order.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Part {
+    pub rows: OpenHouseRows,
+    pub hashes: Vec<u64>,
 }
 
 impl Default for KeyedBatch {
     fn default() -> Self {
         KeyedBatch {
-            rows: OpenHouseRows::default(),
-            hashes: Vec::new(),
-            by_partition: vec![Vec::new(); PARTITIONS],
+            parts: vec![Part::default(); PARTITIONS],
+            scratch: Vec::new(),
         }
     }
 }
@@ -51,39 +58,39 @@ impl Default for KeyedBatch {
 impl KeyedBatch {
     /// Adds a valid record.
     pub fn push(&mut self, open_house: &OpenHouseFields<'_>) {
-        let row = self.rows.push(open_house);
-        let hash = hash_key(self.rows.key_cell(row));
-        self.hashes.push(hash);
-        // A batch holds at most one chunk of input, far below 2^32 records.
-        self.by_partition[partition_of(hash)].push(row as u32);
+        self.scratch.clear();
+        push_cell(&mut self.scratch, Some(open_house.key));
+        let hash = hash_key(&self.scratch);
+        let part = &mut self.parts[partition_of(hash)];
+        part.rows.push(open_house);
+        part.hashes.push(hash);
     }
 
     /// How many records the batch holds.
     pub fn len(&self) -> usize {
-        self.rows.len()
+        self.parts.iter().map(|part| part.rows.len()).sum()
     }
 
     /// Whether the batch holds no record.
     pub fn is_empty(&self) -> bool {
-        self.rows.len() == 0
+        self.parts.iter().all(|part| part.rows.len() == 0)
     }
 
     /// Empties the batch, keeping its allocations.
     pub fn clear(&mut self) {
-        self.rows.clear();
-        self.hashes.clear();
-        for rows in &mut self.by_partition {
-            rows.clear();
+        for part in &mut self.parts {
+            part.rows.clear();
+            part.hashes.clear();
         }
     }
 
     /// Appends another batch's records after this one's.
     pub fn append(&mut self, later: &KeyedBatch) {
-        for row in 0..later.rows.len() {
-            let here = self.rows.push_from(&later.rows, row);
-            let hash = later.hashes[row];
-            self.hashes.push(hash);
-            self.by_partition[partition_of(hash)].push(here as u32);
+        for (mine, theirs) in self.parts.iter_mut().zip(&later.parts) {
+            for row in 0..theirs.rows.len() {
+                mine.rows.push_from(&theirs.rows, row);
+            }
+            mine.hashes.extend_from_slice(&theirs.hashes);
         }
     }
 }

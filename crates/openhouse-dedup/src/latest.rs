@@ -56,13 +56,12 @@ impl LatestByKey {
             .par_iter_mut()
             .enumerate()
             .for_each(|(partition, table)| {
-                for batch in batches {
-                    for &row in &batch.by_partition[partition] {
-                        let row = row as usize;
-                        table.offer(&batch.rows, row, batch.hashes[row]);
+                for part in batches.iter().map(|batch| &batch.parts[partition]) {
+                    for (row, &hash) in part.hashes.iter().enumerate() {
+                        table.offer(&part.rows, row, hash);
                     }
                 }
-                table.rows.compact_text_when_mostly_garbage();
+                table.rows.compact_when_mostly_garbage();
             });
     }
 
@@ -76,7 +75,7 @@ impl LatestByKey {
                     let hash = hash_key(theirs.rows.key_cell(row));
                     mine.offer(&theirs.rows, row, hash);
                 }
-                mine.rows.compact_text_when_mostly_garbage();
+                mine.rows.compact_when_mostly_garbage();
             });
     }
 
@@ -104,7 +103,7 @@ impl LatestByKey {
             .partitions
             .into_par_iter()
             .map(|mut partition| {
-                partition.rows.compact_text_when_mostly_garbage();
+                partition.rows.compact_when_mostly_garbage();
                 partition.rows
             })
             .collect();

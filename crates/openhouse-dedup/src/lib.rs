@@ -48,7 +48,7 @@ pub use batch::KeyedBatch;
 pub use latest::LatestByKey;
 pub use packed::{MAX_HEX_DIGITS, Text, TextBuffer};
 pub use rows::TextField;
-pub use table::{Table, TableError, TableRow};
+pub use table::{Table, TableError, TableRow, zip5_of};
 
 #[cfg(test)]
 mod tests;

@@ -155,6 +155,23 @@ fn hex_value(digit: u8) -> u8 {
     }
 }
 
+/// The length in bytes of the cell at the start of `cells`, without reading its text.
+pub(crate) fn cell_len(cells: &[u8]) -> usize {
+    let len = match cells.first() {
+        None => 0,
+        Some(&ABSENT) => 1,
+        Some(&header @ HEX_FIRST..=HEX_LAST) => 2 + usize::from(header - HEX_FIRST),
+        Some(&LONG_RAW) => {
+            5 + cells
+                .get(1..5)
+                .and_then(|bytes| bytes.try_into().ok())
+                .map_or(0, |bytes| u32::from_le_bytes(bytes) as usize)
+        }
+        Some(&header) => 1 + usize::from(header),
+    };
+    len.min(cells.len())
+}
+
 /// The text of the cell at the start of `cells` and the cell's length in bytes. Cells are
 /// only ever read back from what [`push_cell`] wrote; a truncated or foreign cell reads as
 /// no value rather than panicking.

@@ -1,14 +1,16 @@
-//! Valid open houses stored column by column, their text in one arena: no allocation per
-//! record, and a record costs about a hundred bytes however it is held.
+//! Valid open houses, each stored as one run of bytes in an arena: no allocation per
+//! record, about a hundred bytes a record, and one cache miss to reach everything a record
+//! holds — which is what deduplication (key and version) and gathering the table's columns
+//! (every field of a row, rows in the table's order) both need.
 
 use openhouse_model::{
     OpenHouse, OpenHouseFields, Position, UtcTimestamp, Version, date_from_days_since_epoch,
     days_since_epoch,
 };
 
-use crate::packed::{Text, push_cell, read_cell};
+use crate::packed::{Text, cell_len, push_cell, read_cell};
 
-/// The five text fields, in the order their cells follow one another in a row's text.
+/// The five text fields, in the order their cells follow one another in a row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TextField {
     /// `OpenHouseKey` (never absent).
@@ -23,6 +25,135 @@ pub enum TextField {
     Zipcode,
 }
 
+// A row: these fixed fields, little-endian, then the five text cells.
+const DATE: usize = 0;
+const START: usize = 4;
+const END: usize = 12;
+const MODIFIED_SECONDS: usize = 20;
+const MODIFIED_NANOS: usize = 28;
+const RECORD: usize = 32;
+const HEADER: usize = 40;
+
+/// One row, read in place: its fixed fields at known offsets, then its cells.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RowBytes<'a> {
+    /// From the row's first byte to the end of the arena.
+    bytes: &'a [u8],
+}
+
+impl<'a> RowBytes<'a> {
+    fn field<const N: usize>(&self, offset: usize) -> [u8; N] {
+        let mut value = [0; N];
+        if let Some(bytes) = self.bytes.get(offset..offset + N) {
+            value.copy_from_slice(bytes);
+        }
+        value
+    }
+
+    fn cells(&self) -> &'a [u8] {
+        self.bytes.get(HEADER..).unwrap_or_default()
+    }
+
+    /// The row's length in bytes.
+    pub(crate) fn len(&self) -> usize {
+        let cells = self.cells();
+        let mut len = 0;
+        for _ in 0..5 {
+            len += cell_len(&cells[len..]);
+        }
+        HEADER + len
+    }
+
+    /// The key's cell: equal keys have equal cells.
+    pub(crate) fn key_cell(&self) -> &'a [u8] {
+        let cells = self.cells();
+        &cells[..cell_len(cells)]
+    }
+
+    pub(crate) fn text(&self, field: TextField) -> Option<Text<'a>> {
+        let mut cells = self.cells();
+        for _ in 0..field as usize {
+            cells = &cells[cell_len(cells)..];
+        }
+        read_cell(cells).0
+    }
+
+    /// All five texts, in [`TextField`] order, read in one walk over the cells.
+    pub(crate) fn texts(&self) -> [Option<Text<'a>>; 5] {
+        let mut cells = self.cells();
+        [(); 5].map(|()| {
+            let (text, len) = read_cell(cells);
+            cells = &cells[len..];
+            text
+        })
+    }
+
+    /// The key, which every row has.
+    pub(crate) fn key(&self) -> Text<'a> {
+        self.text(TextField::OpenHouseKey).unwrap_or(Text::Raw(""))
+    }
+
+    pub(crate) fn version(&self) -> Version {
+        Version {
+            modified: self.modified(),
+            record: self.record(),
+        }
+    }
+
+    /// `OpenHouseDate` as days since 1970-01-01.
+    pub(crate) fn date_days(&self) -> i32 {
+        i32::from_le_bytes(self.field(DATE))
+    }
+
+    pub(crate) fn start_micros(&self) -> i64 {
+        i64::from_le_bytes(self.field(START))
+    }
+
+    pub(crate) fn end_micros(&self) -> i64 {
+        i64::from_le_bytes(self.field(END))
+    }
+
+    pub(crate) fn modified(&self) -> UtcTimestamp {
+        let seconds = i64::from_le_bytes(self.field(MODIFIED_SECONDS));
+        let nanos = u32::from_le_bytes(self.field(MODIFIED_NANOS));
+        // Only ever written from a valid instant, whose nanoseconds are below one second.
+        UtcTimestamp::from_unix(seconds, nanos).unwrap_or(UtcTimestamp::UNIX_EPOCH)
+    }
+
+    pub(crate) fn record(&self) -> u64 {
+        u64::from_le_bytes(self.field(RECORD))
+    }
+
+    /// The row as an owned record (its position holds only the record index).
+    pub(crate) fn to_open_house(&self) -> OpenHouse {
+        let [key, listing_key, method, state, zipcode] =
+            self.texts().map(|text| text.map(|text| text.to_string()));
+        let micros = |micros: i64| {
+            UtcTimestamp::from_unix(
+                micros.div_euclid(1_000_000),
+                (micros.rem_euclid(1_000_000) * 1_000) as u32,
+            )
+            .unwrap_or(UtcTimestamp::UNIX_EPOCH)
+        };
+        OpenHouse::new(OpenHouseFields {
+            key: key.as_deref().unwrap_or_default(),
+            listing_key: listing_key.as_deref(),
+            method: method.as_deref(),
+            date: date_from_days_since_epoch(i64::from(self.date_days()))
+                .unwrap_or(openhouse_model::Date::MIN),
+            start: micros(self.start_micros()),
+            end: micros(self.end_micros()),
+            modified: self.modified(),
+            state: state.as_deref(),
+            zipcode: zipcode.as_deref(),
+            position: Position {
+                record: self.record(),
+                ..Position::default()
+            },
+        })
+    }
+}
+
 /// Rows of valid open houses.
 ///
 /// Timestamps are kept as the table stores them: `OpenHouseStartTime` and
@@ -30,32 +161,28 @@ pub enum TextField {
 /// which version wins.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct OpenHouseRows {
-    dates: Vec<i32>,
-    start_micros: Vec<i64>,
-    end_micros: Vec<i64>,
-    modified: Vec<UtcTimestamp>,
-    records: Vec<u64>,
-    /// Where each row's cells start in `text`.
-    text_starts: Vec<usize>,
-    text: Vec<u8>,
-    /// Bytes of `text` that no row points to any more.
+    /// Where each row starts in `bytes`.
+    starts: Vec<usize>,
+    bytes: Vec<u8>,
+    /// Bytes of `bytes` that no row points to any more.
     garbage: usize,
 }
 
 impl OpenHouseRows {
     pub(crate) fn len(&self) -> usize {
-        self.dates.len()
+        self.starts.len()
     }
 
     /// Appends a record and returns its row.
     pub(crate) fn push(&mut self, fields: &OpenHouseFields<'_>) -> usize {
         let row = self.len();
-        self.dates.push(days_since_epoch(fields.date));
-        self.start_micros.push(fields.start.unix_micros());
-        self.end_micros.push(fields.end.unix_micros());
-        self.modified.push(fields.modified);
-        self.records.push(fields.position.record);
-        self.text_starts.push(self.text.len());
+        self.starts.push(self.bytes.len());
+        self.bytes.extend_from_slice(&days_since_epoch(fields.date).to_le_bytes());
+        self.bytes.extend_from_slice(&fields.start.unix_micros().to_le_bytes());
+        self.bytes.extend_from_slice(&fields.end.unix_micros().to_le_bytes());
+        self.bytes.extend_from_slice(&fields.modified.unix_seconds().to_le_bytes());
+        self.bytes.extend_from_slice(&fields.modified.subsec_nanos().to_le_bytes());
+        self.bytes.extend_from_slice(&fields.position.record.to_le_bytes());
         for text in [
             Some(fields.key),
             fields.listing_key,
@@ -63,7 +190,7 @@ impl OpenHouseRows {
             fields.state,
             fields.zipcode,
         ] {
-            push_cell(&mut self.text, text);
+            push_cell(&mut self.bytes, text);
         }
         row
     }
@@ -71,165 +198,88 @@ impl OpenHouseRows {
     /// Appends row `row` of `other` and returns its row here.
     pub(crate) fn push_from(&mut self, other: &OpenHouseRows, row: usize) -> usize {
         let here = self.len();
-        self.dates.push(other.dates[row]);
-        self.start_micros.push(other.start_micros[row]);
-        self.end_micros.push(other.end_micros[row]);
-        self.modified.push(other.modified[row]);
-        self.records.push(other.records[row]);
-        self.text_starts.push(self.text.len());
-        self.text.extend_from_slice(other.row_text(row));
+        self.starts.push(self.bytes.len());
+        self.bytes.extend_from_slice(other.row_bytes(row));
         here
     }
 
-    /// Replaces row `row` with row `other_row` of `other`. The cells are rewritten in place
-    /// when they fit, which they do for another version of the same open house unless a
-    /// text grew.
+    /// Replaces row `row` with row `other_row` of `other`: in place when it fits, which it
+    /// does for another version of the same open house unless a text grew.
     pub(crate) fn replace_from(&mut self, row: usize, other: &OpenHouseRows, other_row: usize) {
-        self.dates[row] = other.dates[other_row];
-        self.start_micros[row] = other.start_micros[other_row];
-        self.end_micros[row] = other.end_micros[other_row];
-        self.modified[row] = other.modified[other_row];
-        self.records[row] = other.records[other_row];
-        let new_text = other.row_text(other_row);
-        let old_len = self.row_text(row).len();
-        if new_text.len() <= old_len {
-            let start = self.text_starts[row];
-            self.text[start..start + new_text.len()].copy_from_slice(new_text);
-            self.garbage += old_len - new_text.len();
+        let new = other.row_bytes(other_row);
+        let old_len = self.row_bytes(row).len();
+        if new.len() <= old_len {
+            let start = self.starts[row];
+            self.bytes[start..start + new.len()].copy_from_slice(new);
+            self.garbage += old_len - new.len();
         } else {
             self.garbage += old_len;
-            self.text_starts[row] = self.text.len();
-            self.text.extend_from_slice(new_text);
+            self.starts[row] = self.bytes.len();
+            self.bytes.extend_from_slice(new);
         }
     }
 
-    /// Rewrites the text arena without the bytes no row points to, once they are the
-    /// larger part of it.
-    pub(crate) fn compact_text_when_mostly_garbage(&mut self) {
-        if self.garbage * 2 <= self.text.len() {
+    /// Rewrites the arena without the bytes no row points to, once they are the larger
+    /// part of it.
+    pub(crate) fn compact_when_mostly_garbage(&mut self) {
+        if self.garbage * 2 <= self.bytes.len() {
             return;
         }
-        let mut text = Vec::with_capacity(self.text.len() - self.garbage);
+        let mut bytes = Vec::with_capacity(self.bytes.len() - self.garbage);
         for row in 0..self.len() {
-            let cells = self.row_text(row);
-            let start = text.len();
-            text.extend_from_slice(cells);
-            self.text_starts[row] = start;
+            let start = bytes.len();
+            bytes.extend_from_slice(self.row_bytes(row));
+            self.starts[row] = start;
         }
-        self.text = text;
+        self.bytes = bytes;
         self.garbage = 0;
     }
 
-    /// The cells of row `row`, from its key to its zipcode.
-    fn row_text(&self, row: usize) -> &[u8] {
-        let start = self.text_starts[row];
-        let cells = &self.text[start..];
-        let mut len = 0;
-        for _ in 0..5 {
-            len += read_cell(&cells[len..]).1;
+    /// The bytes of row `row`: its fixed fields, then its cells from key to zipcode.
+    fn row_bytes(&self, row: usize) -> &[u8] {
+        let start = self.starts[row];
+        &self.bytes[start..start + self.row(row).len()]
+    }
+
+    /// Row `row`.
+    pub(crate) fn row(&self, row: usize) -> RowBytes<'_> {
+        self.at(self.starts[row])
+    }
+
+    /// Where row `row` starts in the arena.
+    pub(crate) fn start(&self, row: usize) -> usize {
+        self.starts[row]
+    }
+
+    /// The row that starts at byte `start` of the arena.
+    pub(crate) fn at(&self, start: usize) -> RowBytes<'_> {
+        RowBytes {
+            bytes: self.bytes.get(start..).unwrap_or_default(),
         }
-        &cells[..len]
+    }
+
+    /// The arena, for prefetching.
+    pub(crate) fn arena(&self) -> &[u8] {
+        &self.bytes
     }
 
     /// The key's cell: equal keys have equal cells.
     pub(crate) fn key_cell(&self, row: usize) -> &[u8] {
-        let cells = &self.text[self.text_starts[row]..];
-        &cells[..read_cell(cells).1]
-    }
-
-    pub(crate) fn text(&self, row: usize, field: TextField) -> Option<Text<'_>> {
-        let mut cells = &self.text[self.text_starts[row]..];
-        for _ in 0..field as usize {
-            cells = &cells[read_cell(cells).1..];
-        }
-        read_cell(cells).0
-    }
-
-    /// The key, which every row has.
-    pub(crate) fn key(&self, row: usize) -> Text<'_> {
-        self.text(row, TextField::OpenHouseKey)
-            .unwrap_or(Text::Raw(""))
+        self.row(row).key_cell()
     }
 
     pub(crate) fn version(&self, row: usize) -> Version {
-        Version {
-            modified: self.modified[row],
-            record: self.records[row],
-        }
-    }
-
-    /// `OpenHouseDate` as days since 1970-01-01.
-    pub(crate) fn date_days(&self, row: usize) -> i32 {
-        self.dates[row]
-    }
-
-    pub(crate) fn start_micros(&self, row: usize) -> i64 {
-        self.start_micros[row]
-    }
-
-    pub(crate) fn end_micros(&self, row: usize) -> i64 {
-        self.end_micros[row]
-    }
-
-    pub(crate) fn modified(&self, row: usize) -> UtcTimestamp {
-        self.modified[row]
-    }
-
-    pub(crate) fn record(&self, row: usize) -> u64 {
-        self.records[row]
-    }
-
-    /// Row `row` as an owned record (its position holds only the record index).
-    pub(crate) fn to_open_house(&self, row: usize) -> OpenHouse {
-        let text = |field| self.text(row, field).map(|text| text.to_string());
-        let key = self.key(row).to_string();
-        let [listing_key, method, state, zipcode] = [
-            TextField::ListingKey,
-            TextField::OpenHouseMethod,
-            TextField::State,
-            TextField::Zipcode,
-        ]
-        .map(text);
-        let micros = |micros: i64| {
-            UtcTimestamp::from_unix(micros.div_euclid(1_000_000), (micros.rem_euclid(1_000_000) * 1_000) as u32)
-                .unwrap_or(self.modified[row])
-        };
-        OpenHouse::new(OpenHouseFields {
-            key: &key,
-            listing_key: listing_key.as_deref(),
-            method: method.as_deref(),
-            date: date_from_days_since_epoch(i64::from(self.dates[row]))
-                .unwrap_or(openhouse_model::Date::MIN),
-            start: micros(self.start_micros[row]),
-            end: micros(self.end_micros[row]),
-            modified: self.modified[row],
-            state: state.as_deref(),
-            zipcode: zipcode.as_deref(),
-            position: Position {
-                record: self.records[row],
-                ..Position::default()
-            },
-        })
+        self.row(row).version()
     }
 
     /// Bytes held, roughly: for memory accounting and tests.
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.dates.capacity() * 4
-            + (self.start_micros.capacity() + self.end_micros.capacity()) * 8
-            + self.modified.capacity() * std::mem::size_of::<UtcTimestamp>()
-            + self.records.capacity() * 8
-            + self.text_starts.capacity() * 8
-            + self.text.capacity()
+        self.starts.capacity() * std::mem::size_of::<usize>() + self.bytes.capacity()
     }
 
     pub(crate) fn clear(&mut self) {
-        self.dates.clear();
-        self.start_micros.clear();
-        self.end_micros.clear();
-        self.modified.clear();
-        self.records.clear();
-        self.text_starts.clear();
-        self.text.clear();
+        self.starts.clear();
+        self.bytes.clear();
         self.garbage = 0;
     }
 }
@@ -263,7 +313,7 @@ mod tests {
         let mut rows = OpenHouseRows::default();
         let key = "0f3a9c1e5b7d2f4a6c8e0a1b3c5d7e9f";
         rows.push(&fields(key, Some("L-1"), 7));
-        let back = rows.to_open_house(0);
+        let back = rows.row(0).to_open_house();
         assert_eq!(back.key(), key);
         assert_eq!(back.listing_key(), Some("L-1"));
         assert_eq!(back.state(), None);
@@ -271,7 +321,8 @@ mod tests {
         assert_eq!(back.start.to_string(), "2024-05-04T17:00:00.123456Z");
         assert_eq!(back.modified.subsec_nanos(), 123_456_789);
         assert_eq!(back.position.record, 7);
-        assert_eq!(rows.text(0, TextField::OpenHouseMethod).unwrap().to_string(), "In-Person");
+        assert_eq!(rows.row(0).text(TextField::OpenHouseMethod).unwrap().to_string(), "In-Person");
+        assert_eq!(rows.row(0).texts()[4].unwrap().to_string(), "94521-3711");
     }
 
     #[test]
@@ -283,19 +334,19 @@ mod tests {
         other.push(&fields("A", Some("a much longer listing key"), 2));
         rows.replace_from(0, &other, 0);
         assert_eq!(
-            rows.to_open_house(0).listing_key(),
+            rows.row(0).to_open_house().listing_key(),
             Some("a much longer listing key")
         );
         assert!(rows.garbage > 0);
-        rows.compact_text_when_mostly_garbage();
+        rows.compact_when_mostly_garbage();
         assert!(rows.garbage > 0, "a little garbage is left in place");
-        for length in [40, 60, 80] {
+        for length in [40, 60, 80, 100] {
             other.push(&fields("B", Some(&"L".repeat(length)), 3));
             rows.replace_from(1, &other, other.len() - 1);
         }
-        rows.compact_text_when_mostly_garbage();
+        rows.compact_when_mostly_garbage();
         assert_eq!(rows.garbage, 0);
-        assert_eq!(rows.to_open_house(1).listing_key(), Some("L".repeat(80).as_str()));
-        assert_eq!(rows.to_open_house(0).position.record, 2);
+        assert_eq!(rows.row(1).to_open_house().listing_key(), Some("L".repeat(100).as_str()));
+        assert_eq!(rows.row(0).to_open_house().position.record, 2);
     }
 }

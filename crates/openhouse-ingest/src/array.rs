@@ -28,6 +28,8 @@ pub(crate) struct WindowElements {
     pub rest: usize,
     /// Just past the array's closing `]`, if it is in this window.
     pub closed: Option<usize>,
+    /// Newlines in the window before `rest`.
+    pub newlines_before_rest: u64,
 }
 
 /// The window holds something the fast splitter does not accept: ask the sequential scan.
@@ -107,7 +109,8 @@ pub(crate) fn split_window(
             separators(chunk, offset, escapes_first_byte(window, offset), start)
         })
         .collect();
-    assemble(window, start, &separators)
+    let total_newlines = state.newlines_before;
+    assemble(window, start, &separators, total_newlines)
 }
 
 /// Whether the byte at `offset` is escaped: an odd run of backslashes ends just before it.
@@ -201,6 +204,7 @@ fn assemble(
     window: &[u8],
     start: ArrayStart,
     separators: &[Vec<Separator>],
+    total_newlines: u64,
 ) -> Result<WindowElements, NotWellFormed> {
     let mut result = WindowElements::default();
     let mut region_start = match start {
@@ -240,10 +244,13 @@ fn assemble(
             }
             result.closed = Some(region_start);
             result.rest = window.len();
+            result.newlines_before_rest = total_newlines;
             return Ok(result);
         }
     }
     result.rest = region_start;
+    // `rest` is just past a comma, which is not a newline.
+    result.newlines_before_rest = region_newlines.0;
     Ok(result)
 }
 
@@ -349,3 +356,4 @@ mod tests {
         }
     }
 }
+

@@ -439,11 +439,11 @@ impl Run<'_, '_> {
         } else {
             memchr::memrchr(b'\n', window).map_or(0, |last| last + 1)
         };
-        let records = ndjson::split_window(window, complete, self.options.chunk_bytes);
+        let (records, newlines_consumed) = ndjson::split_window(window, complete, self.options.chunk_bytes);
         WindowRecords {
             records,
             consumed: complete,
-            newlines_consumed: memchr::memchr_iter(b'\n', &window[..complete]).count() as u64,
+            newlines_consumed,
             at_end,
         }
     }
@@ -486,11 +486,10 @@ impl Run<'_, '_> {
         } else {
             *state = ArrayState::AfterComma;
         }
-        let consumed = elements.rest;
         Ok(Some(WindowRecords {
-            newlines_consumed: memchr::memchr_iter(b'\n', &window[..consumed]).count() as u64,
+            newlines_consumed: elements.newlines_before_rest,
+            consumed: elements.rest,
             records: elements.elements,
-            consumed,
             at_end,
         }))
     }

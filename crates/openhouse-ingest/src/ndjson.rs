@@ -8,8 +8,8 @@ use rayon::prelude::*;
 use crate::split::{RecordSpan, is_json_whitespace};
 
 /// The records of the first `complete` bytes of `window` (which end with a newline, or the
-/// input ends there), in input order.
-pub(crate) fn split_window(window: &[u8], complete: usize, chunk_bytes: usize) -> Vec<RecordSpan> {
+/// input ends there), in input order, and the newlines in those bytes.
+pub(crate) fn split_window(window: &[u8], complete: usize, chunk_bytes: usize) -> (Vec<RecordSpan>, u64) {
     let window = &window[..complete];
     let mut starts = vec![0];
     while let Some(&last) = starts.last() {
@@ -40,7 +40,7 @@ pub(crate) fn split_window(window: &[u8], complete: usize, chunk_bytes: usize) -
         }));
         newlines_before += newlines;
     }
-    records
+    (records, newlines_before)
 }
 
 /// The non-blank lines of `window[start..end]`, their newline counts relative to `start`,
@@ -81,6 +81,7 @@ mod tests {
 
     fn texts(window: &[u8], chunk_bytes: usize) -> Vec<(String, u64)> {
         split_window(window, window.len(), chunk_bytes)
+            .0
             .into_iter()
             .map(|span| {
                 (

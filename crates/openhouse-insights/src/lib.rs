@@ -27,8 +27,8 @@ mod table;
 use std::collections::{BTreeMap, HashMap};
 
 use openhouse_model::{Date, OpenHouse, Zip5};
-use serde::{Serialize, Serializer};
-use time::Weekday;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use time::Duration;
 
 /// Counts of open houses by local date and by Zip5: all three insights derive from these.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -46,6 +46,7 @@ impl Tally {
         }
     }
 
+    /// Adds another tally's counts: the same as adding each of its rows.
     pub fn merge(&mut self, other: Tally) {
         for (date, count) in other.by_date {
             *self.by_date.entry(date).or_default() += count;
@@ -55,6 +56,7 @@ impl Tally {
         }
     }
 
+    /// How many open houses were counted.
     pub fn total(&self) -> u64 {
         self.by_date.values().sum()
     }
@@ -71,30 +73,26 @@ impl Tally {
 
     /// Every ISO week tied at the highest count, earliest first.
     pub fn busiest_weeks(&self) -> Vec<BusiestWeek> {
-        let mut by_week = BTreeMap::<(i32, u8), u64>::new();
-        for (date, count) in &self.by_date {
-            let (iso_year, iso_week, _) = date.to_iso_week_date();
-            *by_week.entry((iso_year, iso_week)).or_default() += count;
+        let mut by_week = BTreeMap::<(i32, u8), (Date, u64)>::new();
+        for (&date, &count) in &self.by_date {
+            let (iso_year, iso_week, weekday) = date.to_iso_week_date();
+            // The week's Monday; at the very start of the calendar the week is cut short.
+            let monday = date.saturating_sub(Duration::days(i64::from(weekday.number_days_from_monday())));
+            by_week.entry((iso_year, iso_week)).or_insert((monday, 0)).1 += count;
         }
-        let Some(&most) = by_week.values().max() else {
+        let Some(most) = by_week.values().map(|&(_, count)| count).max() else {
             return Vec::new();
         };
         by_week
             .into_iter()
-            .filter(|&(_, count)| count == most)
-            .filter_map(|((iso_year, iso_week), open_houses)| {
-                // Every key came from a real date, so its Monday and Sunday exist.
-                let week_start =
-                    Date::from_iso_week_date(iso_year, iso_week, Weekday::Monday).ok()?;
-                let week_end =
-                    Date::from_iso_week_date(iso_year, iso_week, Weekday::Sunday).ok()?;
-                Some(BusiestWeek {
-                    iso_year,
-                    iso_week,
-                    week_start,
-                    week_end,
-                    open_houses,
-                })
+            .filter(|&(_, (_, count))| count == most)
+            .map(|((iso_year, iso_week), (week_start, open_houses))| BusiestWeek {
+                iso_year,
+                iso_week,
+                week_start,
+                // At the very end of the calendar (9999-12-31) the week is cut short too.
+                week_end: week_start.saturating_add(Duration::days(6)),
+                open_houses,
             })
             .collect()
     }
@@ -171,40 +169,57 @@ impl FromIterator<(Date, Option<Zip5>)> for Tally {
     }
 }
 
-/// The three insights. Serializes with dates as `YYYY-MM-DD`; `Display` renders tables.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// The three insights. Serializes (and deserializes) with dates as `YYYY-MM-DD`;
+/// `Display` renders plain-text tables.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Insights {
+    /// How many open houses were counted.
     pub total_open_houses: u64,
+    /// Every ISO week tied at the highest count, earliest first.
     pub busiest_weeks: Vec<BusiestWeek>,
+    /// Zip codes ranked by count, SQL `RANK()` ties kept at the cut.
     pub top_zipcodes: Vec<ZipcodeRank>,
+    /// One row per day from the first date to the last, gap days included.
     pub daily_cumulative: Vec<DailyTotal>,
 }
 
 /// An ISO week (Monday to Sunday) of `OpenHouseDate` and its open houses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BusiestWeek {
+    /// The ISO week-numbering year, which differs from the calendar year around New Year.
     pub iso_year: i32,
+    /// The ISO week, 1 to 53.
     pub iso_week: u8,
-    #[serde(serialize_with = "iso_date")]
+    /// The week's Monday.
+    #[serde(serialize_with = "iso_date", deserialize_with = "parse_iso_date")]
     pub week_start: Date,
-    #[serde(serialize_with = "iso_date")]
+    /// The week's Sunday.
+    #[serde(serialize_with = "iso_date", deserialize_with = "parse_iso_date")]
     pub week_end: Date,
+    /// Open houses in the week.
     pub open_houses: u64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// A zip code's place among the busiest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ZipcodeRank {
+    /// 1 for the busiest; tied zip codes share a rank, and the next rank skips (SQL `RANK()`).
     pub rank: u64,
-    #[serde(serialize_with = "zip_text")]
+    /// The 5-digit ZIP.
     pub zipcode: Zip5,
+    /// Open houses in it.
     pub open_houses: u64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// One day of the daily series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DailyTotal {
-    #[serde(serialize_with = "iso_date")]
+    /// The day (`OpenHouseDate`).
+    #[serde(serialize_with = "iso_date", deserialize_with = "parse_iso_date")]
     pub date: Date,
+    /// Open houses on the day.
     pub open_houses: u64,
+    /// Open houses on the day and every day before it.
     pub cumulative_open_houses: u64,
 }
 
@@ -212,8 +227,9 @@ fn iso_date<S: Serializer>(date: &Date, serializer: S) -> Result<S::Ok, S::Error
     serializer.collect_str(date)
 }
 
-fn zip_text<S: Serializer>(zip: &Zip5, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str(zip.as_str())
+fn parse_iso_date<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Date, D::Error> {
+    let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+    openhouse_model::parse_date(&text).map_err(serde::de::Error::custom)
 }
 
 #[cfg(test)]

@@ -136,6 +136,24 @@ fn serializes_dates_as_iso_text() {
 }
 
 #[test]
+fn insights_round_trip_through_json() {
+    let insights = tally(&[("2024-05-04", "94521"), ("2024-05-06", "94598")]).insights(5);
+    let json = serde_json::to_string(&insights).unwrap();
+    assert_eq!(serde_json::from_str::<Insights>(&json).unwrap(), insights);
+}
+
+#[test]
+fn weeks_at_the_ends_of_the_calendar_are_kept() {
+    let insights = tally(&[("9999-12-31", ""), ("0000-01-01", ""), ("0000-01-02", "")]).insights(5);
+    let weeks: Vec<_> = insights.busiest_weeks.iter().map(|w| (w.iso_year, w.iso_week, w.open_houses)).collect();
+    // 0000-01-01 is a Saturday of ISO week -0001-W52; 0000-01-02 its Sunday.
+    assert_eq!(weeks, [(-1, 52, 2)]);
+    let last = tally(&[("9999-12-31", "")]).insights(5);
+    assert_eq!(last.busiest_weeks.len(), 1, "the week of 9999-12-31 is not lost");
+    assert_eq!(last.busiest_weeks[0].week_start, day("9999-12-27"));
+}
+
+#[test]
 fn table_shows_every_insight() {
     let text = tally(&[("2024-05-04", "94521")]).insights(5).to_string();
     assert!(text.contains("2024-W18"), "{text}");

@@ -34,6 +34,12 @@ const UNIX_EPOCH_JULIAN_DAY: i64 = 2_440_588;
 const SECONDS_PER_DAY: i64 = 86_400;
 
 impl UtcTimestamp {
+    /// 1970-01-01T00:00:00Z.
+    pub const UNIX_EPOCH: UtcTimestamp = UtcTimestamp {
+        unix_seconds: 0,
+        nanos: 0,
+    };
+
     /// Parses `YYYY-MM-DDTHH:MM:SS[.f{1,9}](Z|+00:00)`, `T` and `Z` in either case.
     ///
     /// The checks run in a fixed order, so each text has one reason: first the form

@@ -1,6 +1,6 @@
 use std::path::PathBuf;
 
-use arrow_schema::DataType;
+use arrow_schema::{DataType, SchemaRef};
 
 /// Why Parquet could not be written or read.
 #[derive(Debug, thiserror::Error)]
@@ -18,7 +18,16 @@ pub enum Error {
     Arrow(#[from] arrow_schema::ArrowError),
     /// The table must be sorted by (OpenHouseDate, OpenHouseKey); it is not at this row.
     #[error("open houses are not sorted by (OpenHouseDate, OpenHouseKey) at row {row}")]
-    NotSorted { row: usize },
+    NotSorted {
+        /// The first row out of order.
+        row: usize,
+    },
+    /// A batch handed to the table writer does not have the table's schema.
+    #[error("the batch's columns are not the open-house table's: {found:?}")]
+    WrongSchema {
+        /// The batch's schema.
+        found: SchemaRef,
+    },
     #[error("the file has no {column} column")]
     MissingColumn { column: &'static str },
     #[error("column {column} has type {found}, which insights cannot read")]

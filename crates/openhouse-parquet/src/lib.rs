@@ -1,18 +1,22 @@
-//! Open houses to Parquet and back, through apache arrow-rs.
+//! The open-house table as Parquet, through apache arrow-rs, and back.
 //!
-//! [`write_parquet`] writes the table crash-safely: to a temporary file in the target folder,
-//! synced, then renamed into place, so a reader sees the old file or the new one and never a
-//! part. The columns keep the feed's names ([`schema`]), so SQL written for the feed runs
-//! unchanged in DuckDB, Spark, Polars or pyarrow. [`read_insight_rows`] reads back the
-//! (`OpenHouseDate`, Zip5) rows that insights need, from this project's files or another
-//! engine's with the same columns.
+//! [`TableWriter`] writes record batches of the table's [`schema`] to any `Write`, in row
+//! groups whose columns are encoded in parallel; [`record_batch`] gathers rows of a
+//! deduplicated [`openhouse_dedup::Table`] into such a batch, column by column in parallel;
+//! [`write_table`] does both for a whole table. The columns keep the feed's names, so SQL
+//! written for the feed runs unchanged in DuckDB, Spark, Polars or pyarrow.
+//! [`write_parquet`] places the file crash-safely (a temporary file beside it, synced, then
+//! renamed). [`read_insight_rows`] reads back the (`OpenHouseDate`, Zip5) rows that insights
+//! need, from this project's files or another engine's.
 //!
 //! ```
-//! use openhouse_model::{OpenHouse, OpenHouseFields, Position, UtcTimestamp, parse_date};
-//! use openhouse_parquet::{WriteOptions, read_insight_rows, write_parquet};
+//! use openhouse_dedup::LatestByKey;
+//! use openhouse_model::{OpenHouseFields, Position, UtcTimestamp, parse_date};
+//! use openhouse_parquet::{WriteOptions, read_insight_rows, write_table};
 //!
 //! let at = |text: &str| UtcTimestamp::parse(text).unwrap();
-//! let open_house = OpenHouse::new(OpenHouseFields {
+//! let mut latest = LatestByKey::new();
+//! latest.offer(&OpenHouseFields {
 //!     key: "OH-1",
 //!     listing_key: Some("L-1"),
 //!     method: Some("In-Person"),
@@ -24,11 +28,13 @@
 //!     zipcode: Some("94521-3711"),
 //!     position: Position::default(),
 //! });
-//! let folder = tempfile::tempdir()?;
-//! let path = folder.path().join("openhouses.parquet");
-//! let written = write_parquet(&path, &[open_house], &WriteOptions::default())?;
+//! let table = latest.into_table()?;
+//! let (bytes, written) = write_table(Vec::new(), &table, &WriteOptions::default())?;
 //! assert_eq!(written.rows, 1);
 //!
+//! let folder = tempfile::tempdir()?;
+//! let path = folder.path().join("openhouses.parquet");
+//! std::fs::write(&path, bytes)?;
 //! let mut rows = Vec::new();
 //! read_insight_rows(&path, |date, zip5| rows.push((date.to_string(), zip5.map(|z| z.to_string()))))?;
 //! assert_eq!(rows, [("2024-05-04".to_string(), Some("94521".to_string()))]);
@@ -41,11 +47,30 @@ mod error;
 mod read;
 mod write;
 
+use std::path::Path;
+
 pub use atomic::write_atomically;
-pub use batch::{record_batch, schema};
+pub use batch::{record_batch, record_batches, schema};
 pub use error::Error;
 pub use read::read_insight_rows;
-pub use write::{WriteOptions, WriteSummary, write_parquet};
+pub use write::{
+    DEFAULT_ROW_GROUP_ROWS, DEFAULT_ZSTD_LEVEL, TableWriter, WriteOptions, WriteSummary,
+    write_table,
+};
+
+/// Writes `table` to `path` crash-safely: to a temporary file beside it, synced, then
+/// renamed over it, so a reader sees the old file or the new one and never a part.
+pub fn write_parquet(
+    path: &Path,
+    table: &openhouse_dedup::Table,
+    options: &WriteOptions,
+) -> Result<WriteSummary, Error> {
+    let (summary, _) = write_atomically(path, |out| {
+        let (_, summary) = write_table(out, table, options)?;
+        Ok(summary)
+    })?;
+    Ok(summary)
+}
 
 /// The column names, as the feed spells its fields, plus the derived `Zip5`.
 pub mod columns {

@@ -1,127 +1,311 @@
-//! Crash-safe Parquet writing.
+//! The table writer: open-house record batches to Parquet over any `Write`, each row group's
+//! columns encoded in parallel. Where the bytes land (a file placed atomically, a buffer, a
+//! Delta Lake table) is the caller's business.
 
-use std::num::NonZeroUsize;
-use std::path::Path;
+use std::io::Write;
 
-use arrow_array::ArrayRef;
-use arrow_schema::Field;
-use openhouse_model::OpenHouse;
+use arrow_array::cast::AsArray;
+use arrow_array::types::Date32Type;
+use arrow_array::{Array, RecordBatch, RecordBatchWriter};
+use arrow_schema::{ArrowError, SchemaRef};
+use openhouse_dedup::Table;
 use parquet::arrow::ArrowWriter;
-use parquet::arrow::arrow_writer::{ArrowColumnChunk, ArrowColumnWriter, compute_leaves};
+use parquet::arrow::arrow_writer::{
+    ArrowColumnChunk, ArrowColumnWriter, ArrowRowGroupWriterFactory, compute_leaves,
+};
 use parquet::basic::{Compression, ZstdLevel};
-use parquet::errors::ParquetError;
 use parquet::file::metadata::SortingColumn;
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::file::writer::SerializedFileWriter;
+use parquet::schema::types::ColumnPath;
 use rayon::prelude::*;
 
 use crate::batch::{COLUMNS, column_index};
 use crate::columns::{OPEN_HOUSE_DATE, OPEN_HOUSE_KEY};
-use crate::{Error, schema, write_atomically};
+use crate::{Error, record_batches, schema};
 
-/// How the Parquet file is laid out. Defaults: zstd level 3, row groups of up to 1,048,576 rows.
+/// The zstd level the table is written with by default: DuckDB's and Spark's default too.
+pub const DEFAULT_ZSTD_LEVEL: i32 = 3;
+/// Rows per row group by default: large enough that each column chunk compresses well,
+/// small enough that a reader can skip by date.
+pub const DEFAULT_ROW_GROUP_ROWS: usize = 1 << 20;
+
+/// How the Parquet file is laid out. `WriteOptions::default()` is zstd level
+/// [`DEFAULT_ZSTD_LEVEL`] and row groups of up to [`DEFAULT_ROW_GROUP_ROWS`] rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WriteOptions {
-    zstd_level: i32,
-    row_group_rows: NonZeroUsize,
+    zstd_level: ZstdLevel,
+    row_group_rows: usize,
 }
 
 impl Default for WriteOptions {
     fn default() -> Self {
         WriteOptions {
-            zstd_level: 3,
-            row_group_rows: NonZeroUsize::new(1 << 20).unwrap_or(NonZeroUsize::MIN),
+            zstd_level: ZstdLevel::try_new(DEFAULT_ZSTD_LEVEL).unwrap_or_default(),
+            row_group_rows: DEFAULT_ROW_GROUP_ROWS,
         }
     }
 }
 
 impl WriteOptions {
-    /// zstd level, 1 (fastest) to 22 (smallest).
-    pub fn zstd_level(mut self, level: i32) -> Self {
-        self.zstd_level = level;
+    /// zstd level, 1 (fastest) to 22 (smallest); other levels are refused here, not at
+    /// write time.
+    pub fn zstd_level(mut self, level: i32) -> Result<Self, Error> {
+        self.zstd_level = ZstdLevel::try_new(level)?;
+        Ok(self)
+    }
+
+    /// Rows per row group at most (at least 1).
+    pub fn row_group_rows(mut self, rows: usize) -> Self {
+        self.row_group_rows = rows.max(1);
         self
     }
 
-    /// Rows per row group at most.
-    pub fn row_group_rows(mut self, rows: NonZeroUsize) -> Self {
-        self.row_group_rows = rows;
-        self
+    /// The configured rows per row group.
+    pub fn rows_per_row_group(&self) -> usize {
+        self.row_group_rows
     }
 
-    fn properties(&self) -> Result<WriterProperties, Error> {
+    fn properties(&self) -> WriterProperties {
         let sorted_by = [OPEN_HOUSE_DATE, OPEN_HOUSE_KEY].map(|name| SortingColumn {
             column_idx: column_index(name) as i32,
             descending: false,
             nulls_first: false,
         });
-        Ok(WriterProperties::builder()
-            .set_compression(Compression::ZSTD(ZstdLevel::try_new(self.zstd_level)?))
-            .set_max_row_group_row_count(Some(self.row_group_rows.get()))
+        let mut builder = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(self.zstd_level))
+            .set_max_row_group_row_count(Some(self.row_group_rows))
             .set_sorting_columns(Some(sorted_by.to_vec()))
-            .set_created_by(concat!("openhouse ", env!("CARGO_PKG_VERSION")).to_owned())
-            .build())
+            // Chunk statistics let readers skip row groups by date; page-level ones would cost
+            // time on every page of keys for little gain.
+            .set_statistics_enabled(EnabledStatistics::Chunk)
+            .set_created_by(concat!("openhouse ", env!("CARGO_PKG_VERSION")).to_owned());
+        for column in &COLUMNS {
+            builder = builder
+                .set_column_dictionary_enabled(ColumnPath::from(column.name), column.dictionary);
+        }
+        builder.build()
     }
 }
 
 /// What was written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct WriteSummary {
+    /// Rows written.
     pub rows: u64,
+    /// Row groups written.
     pub row_groups: usize,
+    /// Bytes of the file.
     pub bytes: u64,
 }
 
-/// Writes `open_houses`, which must be sorted by (OpenHouseDate, OpenHouseKey), to `path`.
+/// Writes the open-house table as Parquet to any `Write`: record batches of [`schema`] in
+/// the table's order, buffered into row groups of [`WriteOptions::row_group_rows`] rows
+/// whose columns are encoded in parallel on the current rayon pool.
 ///
-/// Parent folders are created. The file appears whole or not at all: it is written to a
-/// temporary file beside `path`, synced, and renamed over it; on any error the temporary
-/// file is removed and an existing file at `path` is left as it was.
-pub fn write_parquet(
-    path: &Path,
-    open_houses: &[OpenHouse],
-    options: &WriteOptions,
-) -> Result<WriteSummary, Error> {
-    if let Some(row) = open_houses
-        .windows(2)
-        .position(|pair| pair[0].cmp_table_order(&pair[1]).is_gt())
-    {
-        return Err(Error::NotSorted { row: row + 1 });
-    }
-    let schema = schema();
-    let properties = options.properties()?;
-    let (metadata, bytes) = write_atomically(path, |out| {
-        let writer = ArrowWriter::try_new(out, schema.clone(), Some(properties))?;
-        // The arrow writer sets up the file (schema, metadata); each row group's columns are
-        // then built and encoded in parallel, one task a column.
-        let (mut file, row_groups) = writer.into_serialized_writer()?;
-        for (index, rows) in open_houses.chunks(options.row_group_rows.get()).enumerate() {
-            let chunks: Vec<ArrowColumnChunk> = row_groups
-                .create_column_writers(index)?
-                .into_par_iter()
-                .zip(COLUMNS.par_iter().zip(schema.fields().par_iter()))
-                .map(|(writer, (column, field))| encode(writer, field, (column.build)(rows)))
-                .collect::<Result<_, _>>()?;
-            let mut row_group = file.next_row_group()?;
-            for chunk in chunks {
-                chunk.append_to_row_group(&mut row_group)?;
-            }
-            row_group.close()?;
-        }
-        Ok(file.close()?)
-    })?;
-    Ok(WriteSummary {
-        rows: open_houses.len() as u64,
-        row_groups: metadata.num_row_groups(),
-        bytes,
-    })
+/// The file declares that it is sorted by (`OpenHouseDate`, `OpenHouseKey`), so the writer
+/// refuses rows out of that order. Call [`TableWriter::finish`] (or `close`) to write the
+/// footer; without it the output is not a Parquet file.
+pub struct TableWriter<W: Write + Send> {
+    file: SerializedFileWriter<Counted<W>>,
+    factory: ArrowRowGroupWriterFactory,
+    schema: SchemaRef,
+    row_group_rows: usize,
+    /// The row group being filled: its column writers and rows so far.
+    open: Option<(Vec<ArrowColumnWriter>, usize)>,
+    row_groups: usize,
+    rows: u64,
+    /// The (date, key) of the last row written, to check the order across batches.
+    last: Option<(i32, String)>,
 }
 
-fn encode(
-    mut writer: ArrowColumnWriter,
-    field: &Field,
-    array: ArrayRef,
-) -> Result<ArrowColumnChunk, ParquetError> {
-    for leaf in compute_leaves(field, &array)? {
-        writer.write(&leaf)?;
+impl<W: Write + Send> TableWriter<W> {
+    /// Starts a file on `out`.
+    pub fn try_new(out: W, options: &WriteOptions) -> Result<Self, Error> {
+        let schema = schema();
+        let out = Counted { inner: out, bytes: 0 };
+        let writer = ArrowWriter::try_new(out, schema.clone(), Some(options.properties()))?;
+        let (file, factory) = writer.into_serialized_writer()?;
+        Ok(TableWriter {
+            file,
+            factory,
+            schema,
+            row_group_rows: options.row_group_rows,
+            open: None,
+            row_groups: 0,
+            rows: 0,
+            last: None,
+        })
     }
-    writer.close()
+
+    /// Writes a batch of rows; a row group is written out whenever it is full.
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<(), Error> {
+        if batch.schema().fields() != self.schema.fields() {
+            return Err(Error::WrongSchema {
+                found: batch.schema(),
+            });
+        }
+        self.check_order(batch)?;
+        let row_group_rows = self.row_group_rows;
+        let mut offset = 0;
+        while offset < batch.num_rows() {
+            if self.open.is_none() {
+                let writers = self.factory.create_column_writers(self.row_groups)?;
+                self.open = Some((writers, 0));
+            }
+            let Some((writers, buffered)) = self.open.as_mut() else {
+                break;
+            };
+            let take = (row_group_rows - *buffered).min(batch.num_rows() - offset);
+            let slice = batch.slice(offset, take);
+            writers
+                .par_iter_mut()
+                .zip(slice.columns().par_iter().zip(self.schema.fields().par_iter()))
+                .try_for_each(|(writer, (array, field))| {
+                    compute_leaves(field, array)?
+                        .iter()
+                        .try_for_each(|leaf| writer.write(leaf))
+                })?;
+            *buffered += take;
+            let full = *buffered == row_group_rows;
+            offset += take;
+            self.rows += take as u64;
+            if full {
+                self.flush()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes out the row group being filled, if any: memory control for callers that
+    /// write few large batches.
+    pub fn flush(&mut self) -> Result<(), Error> {
+        let Some((writers, _)) = self.open.take() else {
+            return Ok(());
+        };
+        let chunks: Vec<ArrowColumnChunk> = writers
+            .into_par_iter()
+            .map(ArrowColumnWriter::close)
+            .collect::<Result<_, _>>()?;
+        let mut row_group = self.file.next_row_group()?;
+        for chunk in chunks {
+            chunk.append_to_row_group(&mut row_group)?;
+        }
+        row_group.close()?;
+        self.row_groups += 1;
+        Ok(())
+    }
+
+    /// Rows buffered in the row group being filled.
+    pub fn in_progress_rows(&self) -> usize {
+        self.open.as_ref().map_or(0, |(_, rows)| *rows)
+    }
+
+    /// Writes the last row group and the footer; the file is complete.
+    pub fn finish(&mut self) -> Result<WriteSummary, Error> {
+        self.flush()?;
+        self.file.finish()?;
+        Ok(WriteSummary {
+            rows: self.rows,
+            row_groups: self.row_groups,
+            bytes: self.file.bytes_written() as u64,
+        })
+    }
+
+    /// Finishes the file and hands back the `Write` it went to.
+    pub fn into_inner(mut self) -> Result<(W, WriteSummary), Error> {
+        self.flush()?;
+        let rows = self.rows;
+        let row_groups = self.row_groups;
+        let out = self.file.into_inner()?;
+        Ok((
+            out.inner,
+            WriteSummary {
+                rows,
+                row_groups,
+                bytes: out.bytes,
+            },
+        ))
+    }
+
+    /// Refuses rows out of the table's order, within the batch (checked in parallel) and
+    /// against the last row written before it.
+    fn check_order(&mut self, batch: &RecordBatch) -> Result<(), Error> {
+        let (Some(dates), Some(keys)) = (
+            batch.column_by_name(OPEN_HOUSE_DATE),
+            batch.column_by_name(OPEN_HOUSE_KEY),
+        ) else {
+            return Ok(());
+        };
+        let (dates, keys) = (dates.as_primitive::<Date32Type>(), keys.as_string::<i32>());
+        let row = |index: usize| (dates.value(index), keys.value(index));
+        let first_out_of_order = (1..batch.num_rows())
+            .into_par_iter()
+            .find_first(|&index| row(index - 1) > row(index));
+        if let Some(index) = first_out_of_order {
+            return Err(Error::NotSorted {
+                row: self.rows as usize + index,
+            });
+        }
+        if batch.num_rows() == 0 || dates.null_count() > 0 || keys.null_count() > 0 {
+            return Ok(());
+        }
+        if let Some((date, key)) = &self.last
+            && (*date, key.as_str()) > row(0)
+        {
+            return Err(Error::NotSorted {
+                row: self.rows as usize,
+            });
+        }
+        let (date, key) = row(batch.num_rows() - 1);
+        self.last = Some((date, key.to_owned()));
+        Ok(())
+    }
+}
+
+impl<W: Write + Send> RecordBatchWriter for TableWriter<W> {
+    fn write(&mut self, batch: &RecordBatch) -> Result<(), ArrowError> {
+        TableWriter::write(self, batch).map_err(|error| ArrowError::ExternalError(Box::new(error)))
+    }
+
+    fn close(mut self) -> Result<(), ArrowError> {
+        self.finish()
+            .map(drop)
+            .map_err(|error| ArrowError::ExternalError(Box::new(error)))
+    }
+}
+
+/// Counts the bytes that reach the caller's `Write`.
+struct Counted<W> {
+    inner: W,
+    bytes: u64,
+}
+
+impl<W: Write> Write for Counted<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let written = self.inner.write(buf)?;
+        self.bytes += written as u64;
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Writes all of `table` to `out`, row group by row group, each gathered and encoded in
+/// parallel, and hands back `out`.
+pub fn write_table<W: Write + Send>(
+    out: W,
+    table: &Table,
+    options: &WriteOptions,
+) -> Result<(W, WriteSummary), Error> {
+    let mut writer = TableWriter::try_new(out, options)?;
+    for pieces in record_batches(table, options.row_group_rows) {
+        for piece in pieces? {
+            writer.write(&piece)?;
+        }
+    }
+    writer.into_inner()
 }
