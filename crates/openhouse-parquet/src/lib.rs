@@ -44,7 +44,7 @@ mod write;
 pub use atomic::write_atomically;
 pub use batch::{record_batch, schema};
 pub use error::Error;
-pub use read::read_insight_rows;
+pub use read::{ParquetFile, ParquetFiles, ReadSummary, fold_insight_rows, read_insight_rows};
 pub use write::{WriteOptions, WriteSummary, write_parquet};
 
 /// The column names, as the feed spells its fields, plus the derived `Zip5`.
