@@ -1,4 +1,5 @@
-//! Throughput of each stage on a generated feed with the real sample's quirks.
+//! Throughput of each stage on a generated feed shaped like the real one, with 0.5% of the
+//! records invalid as in the peer comparison (`benches/peers/`).
 //! `cargo bench --bench pipeline`; compare runs with criterion's saved baselines.
 
 use std::hint::black_box;
@@ -14,7 +15,7 @@ use openhouse_generate::{Generator, Layout};
 const EVENTS: usize = 100_000;
 
 fn feeds() -> [(&'static str, Vec<u8>); 2] {
-    let generator = Generator::new(2024).events(EVENTS);
+    let generator = Generator::new(2024).events(EVENTS).invalid(0.005);
     [
         ("array", generator.layout(Layout::PrettyArray).to_bytes()),
         ("ndjson", generator.layout(Layout::Ndjson).to_bytes()),

@@ -11,7 +11,8 @@ use clap::{Parser, ValueEnum};
 /// The busiest week, the top zip codes and the daily cumulative total of an open-house table.
 #[derive(Parser)]
 struct Args {
-    /// A Parquet file with OpenHouseDate and Zip5 (or Zipcode) columns.
+    /// A Parquet file with OpenHouseDate and Zip5 (or Zipcode) columns, a folder of them
+    /// (hive partitions included, as Spark and DataFusion write them), or a quoted glob.
     #[arg(long, default_value = "out/openhouses.parquet")]
     input: PathBuf,
     /// Zip-code ranks to keep (ties at the cut are all shown).

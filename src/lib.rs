@@ -34,6 +34,7 @@
 mod chunk;
 mod error;
 mod pipeline;
+pub mod publish;
 mod rejects;
 mod report;
 
@@ -56,9 +57,20 @@ pub use openhouse_insights::{Insights, Tally};
 pub use openhouse_model::{OpenHouse, Position, Rejection};
 
 /// The insights of a Parquet table written by this project, or by another engine with the
-/// same `OpenHouseDate` and `Zip5` (or `Zipcode`) columns.
+/// same `OpenHouseDate` and `Zip5` (or `Zipcode`) columns: `path` is a file, a folder of
+/// files (hive partitions included) or a glob, read in parallel on the current rayon pool
+/// (see [`openhouse_parquet::ParquetFiles::locate`]). Rows with a null `OpenHouseDate` are
+/// skipped.
 pub fn insights_from_parquet(path: &std::path::Path, top_zipcodes: u64) -> Result<Insights, Error> {
-    let mut tally = Tally::default();
-    openhouse_parquet::read_insight_rows(path, |date, zip5| tally.add(date, zip5))?;
+    let files = openhouse_parquet::ParquetFiles::locate(path)?;
+    let (tally, _) = openhouse_parquet::fold_insight_rows(
+        &files,
+        Tally::default,
+        Tally::add,
+        |mut left, right| {
+            left.merge(right);
+            left
+        },
+    )?;
     Ok(tally.insights(top_zipcodes))
 }

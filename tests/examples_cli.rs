@@ -129,6 +129,40 @@ fn generate_writes_the_committed_fixture_exactly() {
 }
 
 #[test]
+fn generate_rejects_shares_outside_zero_to_one_as_usage_errors() {
+    for (flag, share) in [
+        ("--adversarial", "3"),
+        ("--invalid", "-0.1"),
+        ("--invalid", "1.5"),
+        ("--invalid", "nan"),
+        ("--adversarial", "lots"),
+    ] {
+        let output = example("generate")
+            .args(["--events", "10", flag, share])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{flag} {share}");
+        assert!(output.stdout.is_empty(), "{flag} {share}: no feed written");
+        assert!(text(&output.stderr).contains(flag), "{flag} {share}");
+    }
+    let edges = run(example("generate").args([
+        "--events",
+        "10",
+        "--format",
+        "ndjson",
+        "--invalid",
+        "1",
+        "--adversarial",
+        "0",
+    ]));
+    assert_eq!(
+        text(&edges.stdout).lines().count(),
+        10,
+        "0 and 1 are shares"
+    );
+}
+
+#[test]
 fn failures_exit_non_zero_with_a_message_and_write_nothing() {
     let folder = tempfile::tempdir().unwrap();
     let feed = folder.path().join("broken.json");

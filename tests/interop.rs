@@ -161,13 +161,36 @@ fn adversarial_feeds_in_both_formats_agree() {
                 .layout(layout)
                 .to_bytes();
             let report = cross_check(name, &feed).expect("generated arrays are well-formed");
-            // About 30% of the records get a quirk; some quirks are odd but valid.
+            // About 30% of the records get a quirk, about three in four of which break a
+            // rule (the others are odd but valid): some 330 rejections.
             let rejected = report["records_rejected"].as_u64().unwrap();
             assert!(
-                (200..=600).contains(&rejected),
+                (260..=420).contains(&rejected),
                 "{name}, seed {seed}: {rejected} rejected"
             );
         }
+    }
+}
+
+#[test]
+fn benchmark_feeds_with_an_invalid_share_agree_and_reject_that_share() {
+    for (layout, name) in [
+        (Layout::Ndjson, "feed.ndjson"),
+        (Layout::PrettyArray, "feed.json"),
+    ] {
+        let feed = Generator::new(4)
+            .events(2000)
+            .invalid(0.2)
+            .layout(layout)
+            .to_bytes();
+        let report = cross_check(name, &feed).expect("generated arrays are well-formed");
+        // Every record given an invalid quirk breaks a rule (about 400), plus the real
+        // sample's few bare times and null keys.
+        let rejected = report["records_rejected"].as_u64().unwrap();
+        assert!(
+            (340..=470).contains(&rejected),
+            "{name}: {rejected} rejected"
+        );
     }
 }
 

@@ -3,9 +3,9 @@
 
 Usage: engines.py PARQUET_PATH [--top N]
 Prints one JSON object on stdout (schemas as each engine sees them, all rows
-as pyarrow reads them, and the insights recomputed in DuckDB SQL), so the Rust
-tests can check that third-party readers agree with the pipeline. Any failure
-exits non-zero with a message on stderr.
+as pyarrow reads them, and the insights recomputed in DuckDB SQL by the files in
+sql/duckdb/), so the Rust tests can check that third-party readers agree with
+the pipeline. Any failure exits non-zero with a message on stderr.
 """
 import argparse
 import json
@@ -15,6 +15,8 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+import insights_sql
 
 # Row format shared with reference.py's "open_houses" (minus "record").
 ROW_COLUMNS = ["OpenHouseKey", "ListingKey", "OpenHouseMethod", "State", "Zipcode", "Zip5",
@@ -67,54 +69,13 @@ def with_pyarrow(path):
     return info, rows
 
 
-# Insights in SQL only; Python merely turns result tuples into dicts.
-BUSIEST_WEEKS = """
-WITH weeks AS (
-    SELECT isoyear(OpenHouseDate) AS iso_year, week(OpenHouseDate) AS iso_week,
-           CAST(date_trunc('week', OpenHouseDate) AS DATE) AS week_start, count(*) AS n
-    FROM oh GROUP BY ALL
-)
-SELECT iso_year, iso_week, strftime(week_start, '%Y-%m-%d'),
-       strftime(week_start + 6, '%Y-%m-%d'), n
-FROM weeks WHERE n = (SELECT max(n) FROM weeks)
-ORDER BY iso_year, iso_week
-"""
-TOP_ZIPCODES = """
-SELECT rnk, zipcode, n FROM (
-    SELECT Zip5 AS zipcode, count(*) AS n, rank() OVER (ORDER BY count(*) DESC) AS rnk
-    FROM oh WHERE Zip5 IS NOT NULL GROUP BY Zip5
-) WHERE rnk <= $top
-ORDER BY n DESC, zipcode ASC
-"""
-DAILY_CUMULATIVE = """
-WITH per_day AS (SELECT OpenHouseDate AS d, count(*) AS n FROM oh GROUP BY 1),
-days AS (
-    SELECT CAST(unnest(generate_series(min(d), max(d), INTERVAL 1 DAY)) AS DATE) AS d FROM per_day
-)
-SELECT strftime(days.d, '%Y-%m-%d'), coalesce(per_day.n, 0),
-       CAST(sum(coalesce(per_day.n, 0)) OVER (ORDER BY days.d) AS BIGINT)
-FROM days LEFT JOIN per_day USING (d)
-ORDER BY days.d
-"""
-
-
 def with_duckdb(path, top):
     con = duckdb.connect()
     # A temp table, because DESCRIBE and views do not take prepared parameters.
-    con.execute("CREATE TEMP TABLE oh AS SELECT * FROM read_parquet($path)", {"path": path})
-    schema = {name: typ for name, typ, *_ in con.execute("DESCRIBE oh").fetchall()}
-    insights = {
-        "total_open_houses": con.execute("SELECT count(*) FROM oh").fetchone()[0],
-        "busiest_weeks": [
-            {"iso_year": y, "iso_week": w, "week_start": s, "week_end": e, "open_houses": n}
-            for y, w, s, e, n in con.execute(BUSIEST_WEEKS).fetchall()],
-        "top_zipcodes": [
-            {"rank": r, "zipcode": z, "open_houses": n}
-            for r, z, n in con.execute(TOP_ZIPCODES, {"top": top}).fetchall()],
-        "daily_cumulative": [
-            {"date": d, "open_houses": n, "cumulative_open_houses": c}
-            for d, n, c in con.execute(DAILY_CUMULATIVE).fetchall()],
-    }
+    con.execute("CREATE TEMP TABLE openhouses AS SELECT * FROM read_parquet($path)",
+                {"path": path}).fetchall()
+    schema = {name: typ for name, typ, *_ in con.execute("DESCRIBE openhouses").fetchall()}
+    insights = insights_sql.duckdb_insights(con, top)
     con.close()
     return {"schema": schema, "insights": insights}
 

@@ -28,17 +28,48 @@ pub enum Error {
         /// The batch's schema.
         found: SchemaRef,
     },
-    #[error("the file has no {column} column")]
-    MissingColumn { column: &'static str },
-    #[error("column {column} has type {found}, which insights cannot read")]
+    /// A Parquet file lacks a column that insights need (and no hive partition supplies it).
+    #[error("{path} has no {column} column")]
+    MissingColumn { path: PathBuf, column: &'static str },
+    #[error("column {column} of {path} has type {found}, which insights cannot read")]
     UnsupportedColumnType {
+        path: PathBuf,
         column: &'static str,
         found: DataType,
     },
-    #[error("column {column} is null at row {row}")]
-    NullValue { column: &'static str, row: u64 },
-    #[error("column {column} holds {value}, outside the range of dates")]
-    DateOutOfRange { column: &'static str, value: i64 },
+    /// A date stored as days, milliseconds or a timestamp beyond the calendar's years.
+    #[error(
+        "column {column} of {path} holds a value {days} days from 1970-01-01, outside the range of dates"
+    )]
+    DateOutOfRange {
+        path: PathBuf,
+        column: &'static str,
+        days: i64,
+    },
+    /// A date stored as text that is not a real `YYYY-MM-DD` date.
+    #[error(
+        "column {column} of {path} holds {value:?} at row {row}, which is not a YYYY-MM-DD date"
+    )]
+    InvalidDate {
+        path: PathBuf,
+        column: &'static str,
+        row: u64,
+        value: String,
+    },
+    /// The folder is a Delta Lake table: its Parquet files include ones the log has removed,
+    /// so it must be read through the log's list of files ([`crate::ParquetFiles::from_files`]).
+    #[error(
+        "{path} is a Delta Lake table (it has a _delta_log folder); read the files its log lists"
+    )]
+    DeltaTable { path: PathBuf },
+    /// A folder or glob that names no Parquet file.
+    #[error("{path} holds no Parquet files")]
+    NoParquetFiles { path: PathBuf },
+    #[error("{pattern:?} is not a valid glob pattern")]
+    InvalidGlob {
+        pattern: String,
+        source: glob::PatternError,
+    },
 }
 
 impl Error {

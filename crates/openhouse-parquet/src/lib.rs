@@ -4,10 +4,10 @@
 //! groups whose columns are encoded in parallel; [`record_batch`] gathers rows of a
 //! deduplicated [`openhouse_dedup::Table`] into such a batch, column by column in parallel;
 //! [`write_table`] does both for a whole table. The columns keep the feed's names, so SQL
-//! written for the feed runs unchanged in DuckDB, Spark, Polars or pyarrow.
-//! [`write_parquet`] places the file crash-safely (a temporary file beside it, synced, then
-//! renamed). [`read_insight_rows`] reads back the (`OpenHouseDate`, Zip5) rows that insights
-//! need, from this project's files or another engine's.
+//! written for the feed runs unchanged in DuckDB, Spark, Polars or pyarrow. Where the bytes
+//! land is the caller's business (the `openhouse` facade places files crash-safely).
+//! [`read_insight_rows`] and [`fold_insight_rows`] read back the (`OpenHouseDate`, Zip5)
+//! rows that insights need, from this project's files or any other engine's.
 //!
 //! ```
 //! use openhouse_dedup::LatestByKey;
@@ -41,36 +41,18 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-mod atomic;
 mod batch;
 mod error;
 mod read;
 mod write;
 
-use std::path::Path;
-
-pub use atomic::write_atomically;
 pub use batch::{record_batch, record_batches, schema};
 pub use error::Error;
-pub use read::read_insight_rows;
+pub use read::{ParquetFile, ParquetFiles, ReadSummary, fold_insight_rows, read_insight_rows};
 pub use write::{
     DEFAULT_ROW_GROUP_ROWS, DEFAULT_ZSTD_LEVEL, TableWriter, WriteOptions, WriteSummary,
     write_table,
 };
-
-/// Writes `table` to `path` crash-safely: to a temporary file beside it, synced, then
-/// renamed over it, so a reader sees the old file or the new one and never a part.
-pub fn write_parquet(
-    path: &Path,
-    table: &openhouse_dedup::Table,
-    options: &WriteOptions,
-) -> Result<WriteSummary, Error> {
-    let (summary, _) = write_atomically(path, |out| {
-        let (_, summary) = write_table(out, table, options)?;
-        Ok(summary)
-    })?;
-    Ok(summary)
-}
 
 /// The column names, as the feed spells its fields, plus the derived `Zip5`.
 pub mod columns {

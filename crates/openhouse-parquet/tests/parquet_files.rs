@@ -63,7 +63,8 @@ fn a_file_without_dates_is_a_typed_error() {
         matches!(
             error,
             Error::MissingColumn {
-                column: "OpenHouseDate"
+                column: "OpenHouseDate",
+                ..
             }
         ),
         "{error}"
