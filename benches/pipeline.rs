@@ -1,18 +1,19 @@
-//! Throughput of each stage on a generated feed shaped like the real one, with 0.5% of the
-//! records invalid as in the peer comparison (`benches/peers/`).
-//! `cargo bench --bench pipeline`; compare runs with criterion's saved baselines.
+//! Throughput of each stage, and of the whole pipeline at one and two threads, on a
+//! generated feed shaped like the real one (32-hex-digit keys, millisecond fractions, about
+//! 15% of keys with several versions), 0.5% of its records invalid as in the peer
+//! comparison (`benches/peers/`). `cargo bench --bench pipeline`; compare runs with
+//! criterion's saved baselines. Ratios against other engines come from `benches/peers/run`.
 
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use openhouse::Pipeline;
-use openhouse::dedup::LatestByKey;
-use openhouse::ingest::{Feed, IngestOptions, ingest};
-use openhouse::model::Collect;
-use openhouse::parquet::{WriteOptions, write_parquet};
+use openhouse::dedup::{KeyedBatch, LatestByKey};
+use openhouse::ingest::{IngestOptions, Input, count_records, ingest, ingest_windows};
+use openhouse::parquet::{WriteOptions, write_table};
 use openhouse_generate::{Generator, Layout};
 
-const EVENTS: usize = 100_000;
+const EVENTS: usize = 200_000;
 
 fn feeds() -> [(&'static str, Vec<u8>); 2] {
     let generator = Generator::new(2024).events(EVENTS).invalid(0.005);
@@ -22,54 +23,117 @@ fn feeds() -> [(&'static str, Vec<u8>); 2] {
     ]
 }
 
-fn stages(c: &mut Criterion) {
+/// A sink that keeps nothing: parsing and validation alone.
+#[derive(Default)]
+struct Discard;
+
+impl openhouse::model::Sink for Discard {
+    type Error = std::convert::Infallible;
+
+    fn open_house(
+        &mut self,
+        open_house: &openhouse::model::OpenHouseFields<'_>,
+    ) -> Result<bool, Self::Error> {
+        black_box(open_house);
+        Ok(true)
+    }
+
+    fn rejection(
+        &mut self,
+        rejection: &openhouse::model::RejectedRecord<'_>,
+    ) -> Result<bool, Self::Error> {
+        black_box(rejection);
+        Ok(true)
+    }
+
+    fn merge(&mut self, _: Self) -> Result<(), Self::Error> {
+        Ok(())
+    }
+}
+
+fn end_to_end(c: &mut Criterion) {
     let mut group = c.benchmark_group("pipeline");
     group.sample_size(10);
     for (format, feed) in feeds() {
         group.throughput(Throughput::Bytes(feed.len() as u64));
         for threads in [1, 2] {
-            let pipeline = Pipeline::builder().threads(threads).build();
+            let pipeline = Pipeline::builder().threads(threads).unwrap().build();
             group.bench_with_input(
                 BenchmarkId::new(format!("process/{format}"), threads),
                 &feed,
                 |b, feed| b.iter(|| pipeline.process(black_box(feed)).unwrap()),
             );
         }
-        group.bench_with_input(BenchmarkId::new("split", format), &feed, |b, feed| {
-            b.iter(|| Feed::new(black_box(feed)).unwrap().len())
-        });
     }
     group.finish();
+}
 
-    let (_, feed) = &feeds()[1];
-    let parsed = Feed::new(feed).unwrap();
-    let (collected, _) = ingest(&parsed, &IngestOptions::default(), Collect::default).unwrap();
-    let mut group = c.benchmark_group("stages");
+fn ingestion(c: &mut Criterion) {
+    let mut group = c.benchmark_group("ingest");
     group.sample_size(10);
-    group.throughput(Throughput::Elements(collected.open_houses.len() as u64));
+    for (format, feed) in feeds() {
+        group.throughput(Throughput::Bytes(feed.len() as u64));
+        group.bench_with_input(BenchmarkId::new("split", format), &feed, |b, feed| {
+            b.iter(|| {
+                count_records(Input::Bytes(black_box(feed)), &IngestOptions::default()).unwrap()
+            })
+        });
+        group.bench_with_input(
+            BenchmarkId::new("split+parse+validate", format),
+            &feed,
+            |b, feed| {
+                b.iter(|| {
+                    ingest(
+                        Input::Bytes(black_box(feed)),
+                        &IngestOptions::default(),
+                        || Discard,
+                    )
+                    .unwrap()
+                })
+            },
+        );
+    }
+    group.finish();
+}
+
+fn table_stages(c: &mut Criterion) {
+    let (_, feed) = &feeds()[1];
+    let mut batches = Vec::new();
+    ingest_windows(
+        Input::Bytes(feed),
+        &IngestOptions::default(),
+        KeyedBatch::default,
+        |sinks, _| {
+            batches.extend(sinks);
+            Ok::<bool, std::convert::Infallible>(true)
+        },
+    )
+    .unwrap();
+    let records: usize = batches.iter().map(KeyedBatch::len).sum();
+    let mut group = c.benchmark_group("table");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(records as u64));
     group.bench_function("dedup", |b| {
         b.iter(|| {
-            collected
-                .open_houses
-                .iter()
-                .cloned()
-                .collect::<LatestByKey>()
-                .into_sorted_vec()
+            let mut latest = LatestByKey::new();
+            latest.absorb(black_box(&batches));
+            latest
         })
     });
-    let table = collected
-        .open_houses
-        .iter()
-        .cloned()
-        .collect::<LatestByKey>()
-        .into_sorted_vec();
-    let folder = tempfile::tempdir().unwrap();
-    let path = folder.path().join("bench.parquet");
-    group.bench_function("write_parquet", |b| {
-        b.iter(|| write_parquet(&path, black_box(&table), &WriteOptions::default()).unwrap())
+    let mut latest = LatestByKey::new();
+    latest.absorb(&batches);
+    group.throughput(Throughput::Elements(latest.len() as u64));
+    group.bench_function("sort", |b| {
+        b.iter(|| black_box(latest.clone()).into_table().unwrap())
+    });
+    let table = latest.into_table().unwrap();
+    group.bench_function("gather+encode", |b| {
+        b.iter(|| {
+            write_table(std::io::sink(), black_box(&table), &WriteOptions::default()).unwrap()
+        })
     });
     group.finish();
 }
 
-criterion_group!(benches, stages);
+criterion_group!(benches, end_to_end, ingestion, table_stages);
 criterion_main!(benches);

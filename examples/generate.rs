@@ -42,7 +42,7 @@ enum FeedFormat {
 }
 
 fn main() -> ExitCode {
-    support::finish(run(&Args::parse()))
+    support::finish(run(&Args::parse()).map_err(support::Failure::from), false)
 }
 
 /// A number from 0 to 1; anything else is a usage error (the library would clamp it).

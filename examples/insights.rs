@@ -29,7 +29,7 @@ enum OutputFormat {
 }
 
 fn main() -> ExitCode {
-    support::finish(run(&Args::parse()))
+    support::finish(run(&Args::parse()).map_err(support::Failure::from), false)
 }
 
 fn run(args: &Args) -> anyhow::Result<String> {

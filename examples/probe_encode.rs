@@ -10,14 +10,29 @@ fn main() {
         let batches: Vec<_> = openhouse::parquet::record_batches(table, 1 << 20).collect();
         println!("gather {:?}", started.elapsed());
         let started = Instant::now();
-        let (bytes, _) = openhouse::parquet::write_table(Vec::new(), table, &openhouse::parquet::WriteOptions::default()).unwrap();
-        println!("gather+encode {:?} {} bytes", started.elapsed(), bytes.len());
+        let (bytes, _) = openhouse::parquet::write_table(
+            Vec::new(),
+            table,
+            &openhouse::parquet::WriteOptions::default(),
+        )
+        .unwrap();
+        println!(
+            "gather+encode {:?} {} bytes",
+            started.elapsed(),
+            bytes.len()
+        );
         drop(batches);
         for level in [1, 3] {
-            let options = openhouse::parquet::WriteOptions::default().zstd_level(level).unwrap();
+            let options = openhouse::parquet::WriteOptions::default()
+                .zstd_level(level)
+                .unwrap();
             let started = Instant::now();
             let (bytes, _) = openhouse::parquet::write_table(Vec::new(), table, &options).unwrap();
-            println!("level {level}: {:?} {} bytes", started.elapsed(), bytes.len());
+            println!(
+                "level {level}: {:?} {} bytes",
+                started.elapsed(),
+                bytes.len()
+            );
         }
     }
 }

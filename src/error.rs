@@ -16,7 +16,7 @@ pub enum Error {
         message: String,
     },
     /// The feed could not be opened.
-    #[error("could not open the feed {path}")]
+    #[error("could not open the feed {}", crate::publish::EscapedPath::new(.path))]
     OpenFeed {
         /// The feed's path.
         path: PathBuf,
@@ -40,11 +40,13 @@ pub enum Error {
     /// Writing or reading Parquet failed.
     #[error(transparent)]
     Storage(#[from] openhouse_parquet::Error),
-    /// Writing an output file failed.
-    #[error("writing {path}")]
+    /// An output could not be prepared, written or published; the message names the file.
+    #[error(transparent)]
+    Publish(#[from] crate::publish::PublishError),
+    /// Writing an output failed in a way that names no file (an output writer names its
+    /// file whenever it can; this is for what it cannot).
+    #[error("writing an output failed")]
     WriteOutput {
-        /// The output.
-        path: PathBuf,
         /// What failed.
         source: std::io::Error,
     },
@@ -87,13 +89,62 @@ impl Error {
             Error::OpenFeed { .. } | Error::ThreadPool { .. } | Error::WriteOutput { .. } => {
                 ErrorKind::Io
             }
+            Error::Publish(error) => match error.class() {
+                crate::publish::ErrorClass::Usage => ErrorKind::Usage,
+                _ => ErrorKind::Io,
+            },
             Error::Ingest(error) => match error.kind() {
                 IngestErrorKind::BadInput => ErrorKind::BadInput,
                 IngestErrorKind::Cancelled => ErrorKind::Cancelled,
                 _ => ErrorKind::Io,
             },
-            Error::Table(_) | Error::EmptyFeed | Error::TooManyRejected { .. } => ErrorKind::BadInput,
+            Error::Table(_) | Error::EmptyFeed | Error::TooManyRejected { .. } => {
+                ErrorKind::BadInput
+            }
             Error::Storage(_) => ErrorKind::Io,
+        }
+    }
+}
+
+impl Error {
+    /// An error from writing an output: the output writer's own error, which names the
+    /// file, when the `io::Error` carries one.
+    pub(crate) fn from_output(error: std::io::Error) -> Error {
+        let carries_publish_error = error
+            .get_ref()
+            .is_some_and(|inner| inner.is::<crate::publish::PublishError>());
+        if !carries_publish_error {
+            return Error::WriteOutput { source: error };
+        }
+        let kind = error.kind();
+        match error
+            .into_inner()
+            .map(|inner| inner.downcast::<crate::publish::PublishError>())
+        {
+            Some(Ok(publish)) => Error::Publish(*publish),
+            // Not reached: the payload was checked above.
+            _ => Error::WriteOutput {
+                source: std::io::Error::from(kind),
+            },
+        }
+    }
+
+    /// An error from the Parquet writer: the output's own error when the writer failed to
+    /// write (so that a full disk is reported once, naming the file), otherwise the
+    /// writer's.
+    pub(crate) fn from_storage(error: openhouse_parquet::Error) -> Error {
+        match error {
+            openhouse_parquet::Error::Parquet(parquet::errors::ParquetError::External(inner))
+                if inner.is::<std::io::Error>() =>
+            {
+                match inner.downcast::<std::io::Error>() {
+                    Ok(io) => Error::from_output(*io),
+                    Err(inner) => Error::Storage(openhouse_parquet::Error::Parquet(
+                        parquet::errors::ParquetError::External(inner),
+                    )),
+                }
+            }
+            other => Error::Storage(other),
         }
     }
 }

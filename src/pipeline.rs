@@ -2,8 +2,8 @@
 //! report and insights.
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use openhouse_dedup::{LatestByKey, Table};
@@ -15,6 +15,7 @@ use openhouse_model::{OpenHouse, Rejection};
 use openhouse_parquet::{TableWriter, WriteOptions, WriteSummary, record_batches};
 
 use crate::chunk::{ChunkSink, SinkPool};
+use crate::publish::{self, OutputWriter, PublishPlan};
 use crate::rejects::write_rejects;
 use crate::report::{RejectionCounts, StageTimes};
 use crate::{Error, RunReport};
@@ -72,7 +73,9 @@ impl PipelineBuilder {
         if threads > max {
             return Err(Error::Setting {
                 setting: "threads",
-                message: format!("{threads} is more than {max} ({MAX_THREADS_PER_CORE} for each of {cores} cores)"),
+                message: format!(
+                    "{threads} is more than {max} ({MAX_THREADS_PER_CORE} for each of {cores} cores)"
+                ),
             });
         }
         self.pipeline.threads = threads;
@@ -300,7 +303,11 @@ impl Pipeline {
         let threads = self.threads;
         self.in_pool(|| {
             let mut report = self.run_here(paths, cancel, progress)?;
-            report.threads = if threads == 0 { rayon::current_num_threads() } else { threads };
+            report.threads = if threads == 0 {
+                rayon::current_num_threads()
+            } else {
+                threads
+            };
             Ok(report)
         })?
     }
@@ -311,50 +318,74 @@ impl Pipeline {
         cancel: &CancelFlag,
         progress: &mut (dyn FnMut(&Progress) + Send),
     ) -> Result<RunReport, Error> {
+        // Every path is checked, and the outputs locked and opened, before the feed is read.
+        let mut plan = PublishPlan::new();
+        plan.input(
+            "the feed",
+            match &paths.input {
+                FeedSource::File(path) => publish::Input::Path(path.clone()),
+                FeedSource::Stdin => publish::Input::Stdin,
+            },
+        );
+        let table_output = plan.output("the table", &paths.output);
+        let rejects_output = paths
+            .rejects
+            .as_ref()
+            .map(|path| plan.output("the rejects file", path));
+        let report_output = paths
+            .report
+            .as_ref()
+            .map(|path| plan.output("the report", path));
+        let mut publication = plan.prepare()?;
         let input: Input<'static> = match &paths.input {
             FeedSource::Stdin => Input::Reader(Box::new(std::io::stdin())),
-            FeedSource::File(path) => Input::Reader(Box::new(File::open(path).map_err(|source| {
-                Error::OpenFeed {
-                    path: path.clone(),
-                    source,
-                }
-            })?)),
+            FeedSource::File(path) => {
+                Input::Reader(Box::new(File::open(path).map_err(|source| {
+                    Error::OpenFeed {
+                        path: path.clone(),
+                        source,
+                    }
+                })?))
+            }
         };
-        let mut outputs = Outputs::prepare(paths)?;
+
         let mut latest = LatestByKey::new();
         let mut counts = RejectionCounts::default();
-        let mut rejects_error = None;
+        let mut rejects_failure = None;
         let pool = SinkPool::default();
-        let summary = ingest_windows(
-            input,
-            &self.ingest_options(Some(cancel)),
-            || pool.take(),
-            |sinks: Vec<ChunkSink>, window_progress| {
-                let mut batches = Vec::with_capacity(sinks.len());
-                let mut rejections = Vec::new();
-                for sink in sinks {
-                    batches.push(sink.batch);
-                    rejections.extend(sink.rejections);
-                }
-                for rejection in &rejections {
-                    counts.add(rejection);
-                }
-                let rejects = outputs.rejects.as_mut();
-                let (_, written) = rayon::join(
-                    || latest.absorb(&batches),
-                    || rejects.map_or(Ok(()), |out| write_rejects(out, &rejections)),
-                );
-                pool.give_back(batches);
-                if let Err(error) = written {
-                    rejects_error = Some(error);
-                    return Ok(false);
-                }
-                progress(window_progress);
-                Ok(true)
-            },
-        )?;
-        if let Some(source) = rejects_error {
-            return Err(outputs.rejects_error(source));
+        let summary = {
+            let mut rejects = rejects_output.map(|id| publication.output(id));
+            ingest_windows(
+                input,
+                &self.ingest_options(Some(cancel)),
+                || pool.take(),
+                |sinks: Vec<ChunkSink>, window_progress| {
+                    let mut batches = Vec::with_capacity(sinks.len());
+                    let mut rejections = Vec::new();
+                    for sink in sinks {
+                        batches.push(sink.batch);
+                        rejections.extend(sink.rejections);
+                    }
+                    for rejection in &rejections {
+                        counts.add(rejection);
+                    }
+                    let rejects = rejects.as_deref_mut();
+                    let (_, written) = rayon::join(
+                        || latest.absorb(&batches),
+                        || rejects.map_or(Ok(()), |out| write_rejects(out, &rejections)),
+                    );
+                    pool.give_back(batches);
+                    if let Err(error) = written {
+                        rejects_failure = Some(error);
+                        return Ok(false);
+                    }
+                    progress(window_progress);
+                    Ok(true)
+                },
+            )?
+        };
+        if let Some(error) = rejects_failure {
+            return Err(Error::from_output(error));
         }
         self.check_policy(&summary)?;
 
@@ -370,10 +401,9 @@ impl Pipeline {
         stages.sort = sort.stop();
 
         let encode = Stopwatch::start();
-        let written = outputs.write_table(&table, &self.write)?;
-        let (encoded, write) = encode_and_write(encode.stop(), outputs.table_write_time);
-        stages.encode = encoded;
-        stages.write = write;
+        let (written, write_wall) =
+            write_table(publication.output(table_output), &table, &self.write)?;
+        (stages.encode, stages.write) = encode_and_write(encode.stop(), write_wall);
 
         let insights_time = Stopwatch::start();
         let insights = tally(&table).insights(self.top_zipcodes);
@@ -382,15 +412,28 @@ impl Pipeline {
         let mut report = RunReport::new(&summary, table.len() as u64, counts, insights);
         report.table = Some(written);
         report.stages = stages;
+        if cancel.is_cancelled() {
+            return Err(Error::Ingest(openhouse_ingest::IngestError::Cancelled));
+        }
         let publish = Stopwatch::start();
-        outputs.publish(&mut report, publish)?;
+        if let Some(id) = report_output {
+            // The report's own publish time is what it took until now; the commit follows.
+            report.stages.publish = publish.stop();
+            write_report(publication.output(id), &report)?;
+        }
+        publication.commit()?;
+        report.stages.publish = publish.stop();
         Ok(report)
     }
 
     /// Refuses to publish an empty feed or one whose rejections pass the limit.
     fn check_policy(&self, summary: &IngestSummary) -> Result<(), Error> {
         if summary.records_read == 0 {
-            return if self.allow_empty { Ok(()) } else { Err(Error::EmptyFeed) };
+            return if self.allow_empty {
+                Ok(())
+            } else {
+                Err(Error::EmptyFeed)
+            };
         }
         let (rejected, read) = (summary.records_rejected, summary.records_read);
         let too_many = match self.max_rejected_share {
@@ -436,123 +479,30 @@ fn encode_and_write(total: StageTime, write_wall: Duration) -> (StageTime, Stage
     (encode, write)
 }
 
-/// The run's output files, written to temporaries beside their targets and renamed into
-/// place together at the end.
-struct Outputs {
-    table: tempfile::NamedTempFile,
-    table_path: PathBuf,
-    rejects: Option<BufWriter<tempfile::NamedTempFile>>,
-    rejects_path: Option<PathBuf>,
-    report_path: Option<PathBuf>,
-    table_write_time: Duration,
+/// Writes the table through `out`, and returns what was written and the time spent in
+/// `write` calls.
+fn write_table(
+    out: &mut OutputWriter,
+    table: &Table,
+    options: &WriteOptions,
+) -> Result<(WriteSummary, Duration), Error> {
+    let mut writer =
+        TableWriter::try_new(TimedWrite::new(out), options).map_err(Error::from_storage)?;
+    for pieces in record_batches(table, options.rows_per_row_group()) {
+        for piece in pieces? {
+            writer.write(&piece).map_err(Error::from_storage)?;
+        }
+    }
+    let (out, summary) = writer.into_inner().map_err(Error::from_storage)?;
+    Ok((summary, out.spent))
 }
 
-fn temporary_beside(path: &Path) -> Result<tempfile::NamedTempFile, Error> {
-    let folder = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    let write_error = |source| Error::WriteOutput {
-        path: path.to_owned(),
-        source,
-    };
-    std::fs::create_dir_all(folder).map_err(write_error)?;
-    tempfile::Builder::new()
-        .prefix(".openhouse-")
-        .suffix(".tmp")
-        .tempfile_in(folder)
-        .map_err(write_error)
-}
-
-impl Outputs {
-    fn prepare(paths: &RunPaths) -> Result<Outputs, Error> {
-        Ok(Outputs {
-            table: temporary_beside(&paths.output)?,
-            table_path: paths.output.clone(),
-            rejects: paths
-                .rejects
-                .as_deref()
-                .map(|path| temporary_beside(path).map(|file| BufWriter::with_capacity(1 << 20, file)))
-                .transpose()?,
-            rejects_path: paths.rejects.clone(),
-            report_path: paths.report.clone(),
-            table_write_time: Duration::ZERO,
-        })
-    }
-
-    fn rejects_error(&self, source: std::io::Error) -> Error {
-        Error::WriteOutput {
-            path: self.rejects_path.clone().unwrap_or_default(),
-            source,
-        }
-    }
-
-    fn write_table(&mut self, table: &Table, options: &WriteOptions) -> Result<WriteSummary, Error> {
-        let file = BufWriter::with_capacity(1 << 20, TimedWrite::new(self.table.as_file()));
-        let mut writer = TableWriter::try_new(file, options)?;
-        for pieces in record_batches(table, options.rows_per_row_group()) {
-            for piece in pieces? {
-                writer.write(&piece)?;
-            }
-        }
-        let (file, summary) = writer.into_inner()?;
-        let file = file.into_inner().map_err(|error| Error::WriteOutput {
-            path: self.table_path.clone(),
-            source: error.into_error(),
-        })?;
-        self.table_write_time = file.spent;
-        Ok(summary)
-    }
-
-    fn publish(self, report: &mut RunReport, stopwatch: Stopwatch) -> Result<(), Error> {
-        let table_path = self.table_path.clone();
-        let sync = |file: &File, path: &Path| {
-            file.sync_all().map_err(|source| Error::WriteOutput {
-                path: path.to_owned(),
-                source,
-            })
-        };
-        sync(self.table.as_file(), &table_path)?;
-        let rejects = match (self.rejects, &self.rejects_path) {
-            (Some(writer), Some(path)) => {
-                let file = writer.into_inner().map_err(|error| Error::WriteOutput {
-                    path: path.clone(),
-                    source: error.into_error(),
-                })?;
-                sync(file.as_file(), path)?;
-                Some((file, path.clone()))
-            }
-            _ => None,
-        };
-        let report_file = match &self.report_path {
-            Some(path) => {
-                let mut file = temporary_beside(path)?;
-                report.stages.publish = stopwatch.stop();
-                serde_json::to_writer_pretty(&mut file, &report)
-                    .map_err(std::io::Error::from)
-                    .and_then(|()| file.write_all(b"\n"))
-                    .map_err(|source| Error::WriteOutput {
-                        path: path.clone(),
-                        source,
-                    })?;
-                sync(file.as_file(), path)?;
-                Some((file, path.clone()))
-            }
-            None => None,
-        };
-        let persist = |file: tempfile::NamedTempFile, path: &Path| {
-            file.persist(path).map(drop).map_err(|error| Error::WriteOutput {
-                path: path.to_owned(),
-                source: error.error,
-            })
-        };
-        persist(self.table, &table_path)?;
-        for (file, path) in rejects.into_iter().chain(report_file) {
-            persist(file, &path)?;
-        }
-        report.stages.publish = stopwatch.stop();
-        Ok(())
-    }
+/// Writes the report as pretty JSON, one object and a newline.
+fn write_report(out: &mut OutputWriter, report: &RunReport) -> Result<(), Error> {
+    serde_json::to_writer_pretty(&mut *out, report)
+        .map_err(std::io::Error::from)
+        .and_then(|()| out.write_all(b"\n"))
+        .map_err(Error::from_output)
 }
 
 /// Measures the time spent writing the encoded table.

@@ -54,7 +54,9 @@ impl RejectsLine {
     pub fn bytes(&self) -> Option<Vec<u8>> {
         match (&self.text, &self.text_base64) {
             (Some(text), _) => Some(text.as_bytes().to_vec()),
-            (None, Some(encoded)) => base64::engine::general_purpose::STANDARD.decode(encoded).ok(),
+            (None, Some(encoded)) => base64::engine::general_purpose::STANDARD
+                .decode(encoded)
+                .ok(),
             (None, None) => None,
         }
     }
@@ -76,7 +78,11 @@ mod tests {
 
     fn rejection(text: &[u8]) -> Rejection {
         Rejection {
-            position: Position { byte: 3, line: 2, record: 1 },
+            position: Position {
+                byte: 3,
+                line: 2,
+                record: 1,
+            },
             problems: vec![Problem::record(Reason::MalformedJson)],
             text: text.to_vec(),
         }

@@ -31,12 +31,12 @@ fn every_engines_output_gives_the_pipelines_insights() {
     let folder = tempfile::tempdir().unwrap();
     let table = folder.path().join("openhouses.parquet");
     let paths = RunPaths {
-        input: Path::new(ROOT).join("fixtures/openhouses.json"),
+        input: Path::new(ROOT).join("fixtures/openhouses.json").into(),
         output: table.clone(),
         rejects: None,
         report: None,
     };
-    let (report, _) = Pipeline::builder().build().run(&paths).unwrap();
+    let report = Pipeline::default().run(&paths).unwrap();
     let expected = serde_json::to_value(&report.insights).unwrap();
 
     let written = folder.path().join("engines");
@@ -106,12 +106,12 @@ fn a_glob_over_a_spark_folder_reads_its_part_files() {
     let folder = tempfile::tempdir().unwrap();
     let table = folder.path().join("openhouses.parquet");
     let paths = RunPaths {
-        input: Path::new(ROOT).join("fixtures/openhouses.json"),
+        input: Path::new(ROOT).join("fixtures/openhouses.json").into(),
         output: table.clone(),
         rejects: None,
         report: None,
     };
-    let (report, _) = Pipeline::builder().build().run(&paths).unwrap();
+    let report = Pipeline::default().run(&paths).unwrap();
     // Spark writes its part files next to _SUCCESS and hidden .crc files; copy the table in
     // as a part file, the way Spark names them, and read it through a glob.
     let spark_like = folder.path().join("spark");

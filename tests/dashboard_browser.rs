@@ -117,12 +117,12 @@ fn assert_shows(dom: &str, insights: &Insights, what: &str) {
 fn the_served_dashboard_shows_the_insights_in_chromium_and_fetches_nothing() {
     let folder = tempfile::tempdir().unwrap();
     let paths = RunPaths {
-        input: Path::new(ROOT).join("fixtures/openhouses.json"),
+        input: Path::new(ROOT).join("fixtures/openhouses.json").into(),
         output: folder.path().join("openhouses.parquet"),
         rejects: None,
         report: Some(folder.path().join("report.json")),
     };
-    let (report, _) = Pipeline::builder().build().run(&paths).unwrap();
+    let report = Pipeline::default().run(&paths).unwrap();
 
     let served = Arc::new(Mutex::new(Vec::<ServedRequest>::new()));
     let log = Arc::clone(&served);

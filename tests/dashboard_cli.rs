@@ -28,12 +28,12 @@ fn dashboard() -> Command {
 /// The fixture's table and run report in `folder`.
 fn fixture_table(folder: &Path) -> (PathBuf, PathBuf) {
     let paths = RunPaths {
-        input: Path::new(ROOT).join("fixtures/openhouses.json"),
+        input: Path::new(ROOT).join("fixtures/openhouses.json").into(),
         output: folder.join("openhouses.parquet"),
         rejects: None,
         report: Some(folder.join("report.json")),
     };
-    Pipeline::builder().build().run(&paths).unwrap();
+    Pipeline::default().run(&paths).unwrap();
     (paths.output, paths.report.unwrap())
 }
 

@@ -7,10 +7,13 @@ use openhouse::{Pipeline, Processed, RunPaths};
 
 const FEED: &str = include_str!("../fixtures/edge-cases.ndjson");
 
+/// Small blocks and chunks, so that records straddle both.
 fn processed(feed: &[u8], threads: usize) -> Processed {
     Pipeline::builder()
         .threads(threads)
-        .chunk_records(3)
+        .unwrap()
+        .block_bytes(97)
+        .chunk_bytes(300)
         .build()
         .process(feed)
         .unwrap()
@@ -18,14 +21,14 @@ fn processed(feed: &[u8], threads: usize) -> Processed {
 
 fn kept(processed: &Processed) -> Vec<(String, String, Option<String>, u64)> {
     processed
-        .open_houses
-        .iter()
-        .map(|r| {
+        .table
+        .rows()
+        .map(|row| {
             (
-                r.key().to_string(),
-                r.date.to_string(),
-                r.zip5().map(|z| z.to_string()),
-                r.position.record,
+                row.key().to_string(),
+                row.date().to_string(),
+                row.zip5().map(|z| z.to_string()),
+                row.record(),
             )
         })
         .collect()
@@ -111,7 +114,7 @@ fn every_rejection_names_its_problems_and_position() {
         .collect();
     assert_eq!(rejections, expected);
     let line_9 = FEED.lines().nth(8).unwrap();
-    assert_eq!(processed.rejections[3].text, line_9);
+    assert_eq!(processed.rejections[3].text, line_9.as_bytes());
     let byte_of_line_9: usize = FEED.lines().take(8).map(|line| line.len() + 1).sum();
     assert_eq!(processed.rejections[3].position.byte, byte_of_line_9 as u64);
 }
@@ -224,8 +227,8 @@ fn a_run_writes_the_rejects_file_and_report() {
         rejects: Some(folder.path().join("rejects.ndjson")),
         report: Some(folder.path().join("report.json")),
     };
-    let (report, written) = Pipeline::builder().build().run(&paths).unwrap();
-    assert_eq!(written.rows, 5);
+    let report = Pipeline::default().run(&paths).unwrap();
+    assert_eq!(report.table.unwrap().rows, 5);
     assert_eq!(
         (
             report.records_read,
@@ -236,7 +239,7 @@ fn a_run_writes_the_rejects_file_and_report() {
     );
     assert_eq!((report.versions_superseded, report.open_houses), (3, 5));
 
-    let by_field: BTreeMap<&str, BTreeMap<&str, u64>> = [
+    let by_field: BTreeMap<String, BTreeMap<String, u64>> = [
         ("DateModified", vec![("malformed", 1)]),
         ("OpenHouseDate", vec![("out_of_range", 1)]),
         ("OpenHouseEndTime", vec![("not_utc", 2)]),
@@ -250,7 +253,12 @@ fn a_run_writes_the_rejects_file_and_report() {
         ("record", vec![("malformed_json", 1), ("not_an_object", 1)]),
     ]
     .into_iter()
-    .map(|(field, reasons)| (field, reasons.into_iter().collect()))
+    .map(|(field, reasons)| {
+        let reasons = reasons
+            .into_iter()
+            .map(|(reason, count)| (reason.to_owned(), count));
+        (field.to_owned(), reasons.collect())
+    })
     .collect();
     assert_eq!(report.rejections_by_field, by_field);
 
@@ -293,17 +301,17 @@ fn a_malformed_array_fails_the_run_and_writes_nothing() {
     )
     .unwrap();
     let paths = RunPaths {
-        input,
+        input: input.into(),
         output: folder.path().join("out/table.parquet"),
         rejects: Some(folder.path().join("out/rejects.ndjson")),
         report: Some(folder.path().join("out/report.json")),
     };
-    let error = Pipeline::builder().build().run(&paths).unwrap_err();
+    let error = Pipeline::default().run(&paths).unwrap_err();
     let message = error.to_string();
     let offset = "[\n  ".len() + first.len() + ",\n  ".len() + "{\"OpenHouseKey\": \"X\",".len();
     assert!(
         message.contains(&format!("at byte {offset} (line 3)")),
         "{message}"
     );
-    assert!(!folder.path().join("out").exists());
+    assert!(!folder.path().join("out").exists(), "not even the folder");
 }

@@ -195,7 +195,11 @@ fn failures_exit_non_zero_with_a_message_and_write_nothing() {
         .args(["--input", path_arg(&folder.path().join("absent.parquet"))])
         .output()
         .unwrap();
-    assert_eq!(missing.status.code(), Some(1));
+    assert_eq!(
+        missing.status.code(),
+        Some(3),
+        "a file that cannot be read is an I/O failure"
+    );
     assert!(text(&missing.stderr).contains("absent.parquet"));
 
     let usage = example("insights")

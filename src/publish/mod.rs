@@ -61,7 +61,8 @@
 //!    refused too. One exception: a **character device may serve several roles**
 //!    (`--rejects /dev/null --report /dev/null`): it keeps nothing, so sharing it harms
 //!    nothing. A FIFO or a regular file may not: two outputs would interleave or overwrite.
-//! 3. **Folders.** A missing folder of an output is created (with its parents).
+//! 3. **Folders.** A missing folder of an output is created (with its parents); a run that
+//!    publishes nothing removes the folders it created again.
 //! 4. **Lock.** Each output folder is locked (`flock` on the folder itself; see below), in
 //!    sorted order, so that two runs never interleave their outputs: the second fails at
 //!    once with [`PublishError::Busy`] naming the folder, or waits up to
@@ -259,8 +260,9 @@ impl PublishPlan {
                 Route::Stream(_) => None,
             })
             .collect();
+        let mut created = CreatedFolders::default();
         for folder in &folders {
-            fs::create_dir_all(folder).map_err(PublishError::io("create the folder", folder))?;
+            created.create(folder)?;
         }
         let locks = folders
             .iter()
@@ -284,7 +286,11 @@ impl PublishPlan {
             .zip(targets)
             .map(|((role, path), target)| OutputWriter::open(role, path, target.route))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Publication { outputs, locks })
+        Ok(Publication {
+            outputs,
+            locks,
+            created,
+        })
     }
 
     /// Refuses two files of the run that are one file (see the module documentation).
@@ -365,6 +371,43 @@ pub struct Publication {
     // are still locked, so the next run never sees them.
     outputs: Vec<OutputWriter>,
     locks: Vec<FolderLock>,
+    /// Dropped last: folders this run created, removed again if it publishes nothing.
+    created: CreatedFolders,
+}
+
+/// The folders a preparation created for its outputs: a run that publishes nothing leaves
+/// none behind (only those still empty are removed, innermost first).
+#[derive(Debug, Default)]
+struct CreatedFolders {
+    folders: Vec<PathBuf>,
+}
+
+impl CreatedFolders {
+    /// Creates `folder` and its missing parents, remembering which were created.
+    fn create(&mut self, folder: &Path) -> Result<(), PublishError> {
+        let missing: Vec<PathBuf> = folder
+            .ancestors()
+            .take_while(|ancestor| !ancestor.as_os_str().is_empty() && !ancestor.exists())
+            .map(Path::to_path_buf)
+            .collect();
+        fs::create_dir_all(folder).map_err(PublishError::io("create the folder", folder))?;
+        self.folders.extend(missing);
+        Ok(())
+    }
+
+    /// Keeps the folders: the run published into them.
+    fn keep(mut self) {
+        self.folders.clear();
+    }
+}
+
+impl Drop for CreatedFolders {
+    fn drop(&mut self) {
+        // `remove_dir` only removes an empty folder; innermost were listed first.
+        for folder in &self.folders {
+            let _ = fs::remove_dir(folder);
+        }
+    }
 }
 
 impl Publication {
@@ -387,9 +430,16 @@ impl Publication {
     /// next preparation completes). A writer that failed earlier stops the commit with that
     /// failure.
     pub fn commit(self) -> Result<(), PublishError> {
-        let Publication { outputs, locks } = self;
+        let Publication {
+            outputs,
+            locks,
+            created,
+        } = self;
         let committed = commit::commit(outputs);
         drop(locks);
+        if committed.is_ok() {
+            created.keep();
+        }
         committed
     }
 }

@@ -43,8 +43,8 @@ NUMBER = object()  # the value of any JSON number: the rules never need it
 
 
 def _parse_float(s):
-    if float(s) in (float("inf"), float("-inf")):
-        raise Invalid("number overflows to infinity: " + s[:40])
+    # RFC 8259 puts no range on numbers: 1e400 is well-formed JSON (a number, whatever its
+    # size), and the rules never need a number's value.
     return NUMBER
 
 
@@ -133,6 +133,8 @@ def check_date(s):
     y, mo, d = (int(g) for g in m.groups())
     if not (1 <= mo <= 12 and 1 <= d <= days_in_month(y, mo)):
         return "out_of_range", None
+    if not 1900 <= y <= 2199:  # the years an open house can have; bounds the daily series
+        return "out_of_range", None
     return None, days_from_civil(y, mo, d)
 
 
@@ -151,10 +153,26 @@ def check_timestamp(s):
     return None, seconds * 1_000_000_000 + nanos
 
 
+def json_type(value):
+    """The JSON type name of a parsed value, as the rejects file spells it."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "bool"
+    if value is NUMBER:
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
 def check_record(value):
-    """-> (problems, fields) where fields maps field name -> first value (absent: missing)."""
+    """-> (problems, fields) where fields maps field name -> first value (absent: missing).
+    A problem is (field, reason) or (field, reason, found type)."""
     if not isinstance(value, Obj):
-        return [(None, "not_an_object")], None
+        return [(None, "not_an_object", json_type(value))], None
     problems, first, seen = [], {}, {}
     for k, v in value.pairs:
         if k in FIELDS:
@@ -171,7 +189,8 @@ def check_record(value):
         elif first[f] is None:
             reason = "null" if f in REQUIRED else None
         elif not isinstance(first[f], str):
-            reason = "not_a_string"
+            problems.append((f, "not_a_string", json_type(first[f])))
+            continue
         elif f == "OpenHouseKey" and first[f] == "":
             reason = "empty"
         elif f == "OpenHouseDate":
@@ -194,7 +213,11 @@ def read_records(data):
     """-> (format, [value or 'malformed_json' marker]) or raises Invalid for a bad array."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    if data.lstrip(b" \t\r\n").startswith(b"["):
+    content = data.lstrip(b" \t\r\n")
+    # An array when the first bracket is followed (past spaces and tabs) by a line end, an
+    # object, an array, the closing bracket or the end: the layouts arrays of records have.
+    after = content[1:].lstrip(b" \t")[:1]
+    if content.startswith(b"[") and after in (b"", b"\n", b"\r", b"{", b"[", b"]"):
         try:
             return "array", parse_json(data)  # any flaw anywhere fails the whole run
         except (ValueError, RecursionError) as e:
@@ -255,6 +278,14 @@ def insights(rows, top_n):
             "top_zipcodes": top, "daily_cumulative": daily}
 
 
+def problem_json(problem):
+    field, reason, *found = problem
+    entry = {"field": field, "reason": reason}
+    if found:
+        entry["found"] = found[0]
+    return entry
+
+
 def run(data, top_n=TOP_N):
     try:
         fmt, records = read_records(data)
@@ -267,8 +298,8 @@ def run(data, top_n=TOP_N):
         else:
             problems, fields = check_record(value)
         if problems:
-            rejected.append({"record": idx, "problems": [{"field": f, "reason": r} for f, r in problems]})
-            for f, r in problems:
+            rejected.append({"record": idx, "problems": [problem_json(p) for p in problems]})
+            for f, r, *_ in problems:
                 counts = by_field.setdefault(f or "record", {})
                 counts[r] = counts.get(r, 0) + 1
             continue

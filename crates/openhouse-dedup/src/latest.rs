@@ -118,7 +118,10 @@ impl LatestByKey {
 
 impl Partition {
     fn offer(&mut self, rows: &OpenHouseRows, row: usize, hash: u64) {
-        debug_assert_eq!(partition_of(hash), partition_of(hash_key(rows.key_cell(row))));
+        debug_assert_eq!(
+            partition_of(hash),
+            partition_of(hash_key(rows.key_cell(row)))
+        );
         let key = rows.key_cell(row);
         let Partition { rows: kept, index } = self;
         match index.find(hash, |&kept_row| kept.key_cell(kept_row as usize) == key) {

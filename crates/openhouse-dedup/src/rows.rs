@@ -177,12 +177,18 @@ impl OpenHouseRows {
     pub(crate) fn push(&mut self, fields: &OpenHouseFields<'_>) -> usize {
         let row = self.len();
         self.starts.push(self.bytes.len());
-        self.bytes.extend_from_slice(&days_since_epoch(fields.date).to_le_bytes());
-        self.bytes.extend_from_slice(&fields.start.unix_micros().to_le_bytes());
-        self.bytes.extend_from_slice(&fields.end.unix_micros().to_le_bytes());
-        self.bytes.extend_from_slice(&fields.modified.unix_seconds().to_le_bytes());
-        self.bytes.extend_from_slice(&fields.modified.subsec_nanos().to_le_bytes());
-        self.bytes.extend_from_slice(&fields.position.record.to_le_bytes());
+        self.bytes
+            .extend_from_slice(&days_since_epoch(fields.date).to_le_bytes());
+        self.bytes
+            .extend_from_slice(&fields.start.unix_micros().to_le_bytes());
+        self.bytes
+            .extend_from_slice(&fields.end.unix_micros().to_le_bytes());
+        self.bytes
+            .extend_from_slice(&fields.modified.unix_seconds().to_le_bytes());
+        self.bytes
+            .extend_from_slice(&fields.modified.subsec_nanos().to_le_bytes());
+        self.bytes
+            .extend_from_slice(&fields.position.record.to_le_bytes());
         for text in [
             Some(fields.key),
             fields.listing_key,
@@ -321,7 +327,13 @@ mod tests {
         assert_eq!(back.start.to_string(), "2024-05-04T17:00:00.123456Z");
         assert_eq!(back.modified.subsec_nanos(), 123_456_789);
         assert_eq!(back.position.record, 7);
-        assert_eq!(rows.row(0).text(TextField::OpenHouseMethod).unwrap().to_string(), "In-Person");
+        assert_eq!(
+            rows.row(0)
+                .text(TextField::OpenHouseMethod)
+                .unwrap()
+                .to_string(),
+            "In-Person"
+        );
         assert_eq!(rows.row(0).texts()[4].unwrap().to_string(), "94521-3711");
     }
 
@@ -346,7 +358,10 @@ mod tests {
         }
         rows.compact_when_mostly_garbage();
         assert_eq!(rows.garbage, 0);
-        assert_eq!(rows.row(1).to_open_house().listing_key(), Some("L".repeat(100).as_str()));
+        assert_eq!(
+            rows.row(1).to_open_house().listing_key(),
+            Some("L".repeat(100).as_str())
+        );
         assert_eq!(rows.row(0).to_open_house().position.record, 2);
     }
 }

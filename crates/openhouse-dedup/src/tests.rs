@@ -57,7 +57,9 @@ fn kept(table: &Table) -> Vec<(String, u64)> {
 fn simple_latest(records: &[OpenHouseFields<'_>]) -> Vec<(String, u64)> {
     let mut by_key = BTreeMap::<String, Version>::new();
     for record in records {
-        let entry = by_key.entry(record.key.to_owned()).or_insert(record.version());
+        let entry = by_key
+            .entry(record.key.to_owned())
+            .or_insert(record.version());
         if record.version() > *entry {
             *entry = record.version();
         }
@@ -114,7 +116,9 @@ fn keys_match_exactly() {
 #[test]
 fn a_later_version_replaces_the_kept_row_instead_of_adding_one() {
     let mut latest = LatestByKey::default();
-    let specs: Vec<Spec> = (0..1000).map(|i| spec("0f3a9c1e5b7d2f4a6c8e0a1b3c5d7e9f", i, 0)).collect();
+    let specs: Vec<Spec> = (0..1000)
+        .map(|i| spec("0f3a9c1e5b7d2f4a6c8e0a1b3c5d7e9f", i, 0))
+        .collect();
     latest.extend(records(&specs));
     assert_eq!(latest.len(), 1);
     assert!(latest.heap_bytes() < 64 * 1024, "{}", latest.heap_bytes());
@@ -146,7 +150,13 @@ fn keys() -> impl Strategy<Value = String> {
 
 fn specs(count: std::ops::Range<usize>) -> impl Strategy<Value = Vec<Spec>> {
     prop::collection::vec(
-        (prop::sample::select((0..12).collect::<Vec<u8>>()), 0..4i64, 0..3u32, 0..4i64, 0..40usize),
+        (
+            prop::sample::select((0..12).collect::<Vec<u8>>()),
+            0..4i64,
+            0..3u32,
+            0..4i64,
+            0..40usize,
+        ),
         count,
     )
     .prop_flat_map(|shape| {

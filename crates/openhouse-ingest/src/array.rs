@@ -74,7 +74,9 @@ pub(crate) fn split_window(
     start: ArrayStart,
     chunk_bytes: usize,
 ) -> Result<WindowElements, NotWellFormed> {
-    let chunk_bytes = chunk_bytes.max(BLOCK).next_multiple_of(BLOCK);
+    let chunk_bytes = chunk_bytes
+        .clamp(BLOCK, window.len().max(BLOCK))
+        .next_multiple_of(BLOCK);
     let chunks: Vec<(usize, &[u8])> = window
         .chunks(chunk_bytes)
         .enumerate()
@@ -126,7 +128,10 @@ fn escapes_first_byte(window: &[u8], offset: usize) -> bool {
 
 /// The string-interior mask of each block of `chunk` for a chunk that starts outside a
 /// string; a start inside a string flips every bit.
-fn blocks(chunk: &[u8], mut escape_carry: bool) -> impl Iterator<Item = (crate::mask::Classes, u64)> + '_ {
+fn blocks(
+    chunk: &[u8],
+    mut escape_carry: bool,
+) -> impl Iterator<Item = (crate::mask::Classes, u64)> + '_ {
     let mut in_string_carry = 0u64;
     chunk.chunks(BLOCK).map(move |block| {
         let classes = classify(block);
@@ -163,7 +168,12 @@ fn summarise(chunk: &[u8], escape_carry: bool) -> Summary {
     summary
 }
 
-fn separators(chunk: &[u8], offset: usize, escape_carry: bool, start: ChunkStart) -> Vec<Separator> {
+fn separators(
+    chunk: &[u8],
+    offset: usize,
+    escape_carry: bool,
+    start: ChunkStart,
+) -> Vec<Separator> {
     let mut found = Vec::new();
     let mut depth = start.depth;
     let mut newlines = start.newlines_before;
@@ -261,7 +271,13 @@ mod tests {
     use proptest::prelude::*;
 
     /// The parallel split compared with the sequential one on a whole array.
-    fn both(text: &[u8], chunk_bytes: usize) -> (Result<WindowElements, NotWellFormed>, Result<Elements, sequential::GrammarError>) {
+    fn both(
+        text: &[u8],
+        chunk_bytes: usize,
+    ) -> (
+        Result<WindowElements, NotWellFormed>,
+        Result<Elements, sequential::GrammarError>,
+    ) {
         (
             split_window(text, ArrayStart::Open, chunk_bytes),
             sequential::split(text, ArrayStart::Open, false),
@@ -274,15 +290,29 @@ mod tests {
 
     #[test]
     fn finds_elements_with_their_lines() {
-        let text = b"[\n  {\"a\": \"]}\\\"\"},\n  {\"b\": [1, {\"c\": 2}]},\n  42, \"s\", null\n]\n";
+        let text =
+            b"[\n  {\"a\": \"]}\\\"\"},\n  {\"b\": [1, {\"c\": 2}]},\n  42, \"s\", null\n]\n";
         let split = split_window(text, ArrayStart::Open, 64).unwrap();
         let texts: Vec<&str> = split
             .elements
             .iter()
             .map(|e| std::str::from_utf8(&text[e.start..e.end]).unwrap())
             .collect();
-        assert_eq!(texts, ["{\"a\": \"]}\\\"\"}", "{\"b\": [1, {\"c\": 2}]}", "42", "\"s\"", "null"]);
-        let lines: Vec<u64> = split.elements.iter().map(|e| e.newlines_before + 1).collect();
+        assert_eq!(
+            texts,
+            [
+                "{\"a\": \"]}\\\"\"}",
+                "{\"b\": [1, {\"c\": 2}]}",
+                "42",
+                "\"s\"",
+                "null"
+            ]
+        );
+        let lines: Vec<u64> = split
+            .elements
+            .iter()
+            .map(|e| e.newlines_before + 1)
+            .collect();
         assert_eq!(lines, [2, 3, 4, 4, 4]);
         assert_eq!(split.closed, Some(text.len() - 1));
     }
@@ -299,9 +329,16 @@ mod tests {
     #[test]
     fn empty_elements_and_trailing_content_go_to_the_sequential_scan() {
         for text in ["[{}, ]", "[,{}]", "[{}] x", "[{},,{}]"] {
-            assert_eq!(split_window(text.as_bytes(), ArrayStart::Open, 64), Err(NotWellFormed), "{text}");
+            assert_eq!(
+                split_window(text.as_bytes(), ArrayStart::Open, 64),
+                Err(NotWellFormed),
+                "{text}"
+            );
         }
-        assert_eq!(spans(&split_window(b"[ ]", ArrayStart::Open, 64).unwrap()), []);
+        assert_eq!(
+            spans(&split_window(b"[ ]", ArrayStart::Open, 64).unwrap()),
+            []
+        );
     }
 
     /// JSON text of a string holding `text`, escaped as JSON requires.
@@ -322,15 +359,18 @@ mod tests {
     fn arrays() -> impl Strategy<Value = Vec<u8>> {
         let text = "[a-z \\\\\"\\]\\[{},]{0,12}";
         let element = prop_oneof![
-            (text, text).prop_map(|(key, value)| format!("{{{}: {}}}", json_string(&key), json_string(&value))),
+            (text, text).prop_map(|(key, value)| format!(
+                "{{{}: {}}}",
+                json_string(&key),
+                json_string(&value)
+            )),
             text.prop_map(|value| format!("{{\"k\": [1, {{\"n\": {}}}]}}", json_string(&value))),
             text.prop_map(|value| json_string(&value)),
             "[0-9]{1,4}".prop_map(|n| n.to_string()),
             Just("[]".to_owned()),
         ];
-        prop::collection::vec(element, 0..12).prop_map(|elements| {
-            format!("[\n  {}\n]\n", elements.join(",\n  ")).into_bytes()
-        })
+        prop::collection::vec(element, 0..12)
+            .prop_map(|elements| format!("[\n  {}\n]\n", elements.join(",\n  ")).into_bytes())
     }
 
     proptest! {
@@ -356,4 +396,3 @@ mod tests {
         }
     }
 }
-

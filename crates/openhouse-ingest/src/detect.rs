@@ -151,12 +151,18 @@ pub(crate) fn layout(bytes: &[u8], at_end: bool) -> Option<(Format, usize)> {
     } else {
         0
     };
-    let first = content + bytes[content..].iter().position(|&byte| !is_json_whitespace(byte))?;
+    let first = content
+        + bytes[content..]
+            .iter()
+            .position(|&byte| !is_json_whitespace(byte))?;
     if bytes[first] != b'[' {
         return Some((Format::Ndjson, content));
     }
     let after = first + 1;
-    match bytes[after..].iter().find(|&&byte| byte != b' ' && byte != b'\t') {
+    match bytes[after..]
+        .iter()
+        .find(|&&byte| byte != b' ' && byte != b'\t')
+    {
         Some(b'\n' | b'\r' | b'{' | b'[' | b']') => Some((Format::Array, first)),
         Some(_) => Some((Format::Ndjson, content)),
         None if at_end => Some((Format::Array, first)),
@@ -180,7 +186,10 @@ mod tests {
         assert_eq!(layout(b"garbage\n{}", true), Some((Format::Ndjson, 0)));
         assert_eq!(layout(b"[garbage\n{}", true), Some((Format::Ndjson, 0)));
         assert_eq!(layout(b"[1, 2]\n{}", true), Some((Format::Ndjson, 0)));
-        assert_eq!(layout(b"\xEF\xBB\xBF[\"x\"]", true), Some((Format::Ndjson, 3)));
+        assert_eq!(
+            layout(b"\xEF\xBB\xBF[\"x\"]", true),
+            Some((Format::Ndjson, 3))
+        );
         assert_eq!(layout(b" \n\r\n", true), None);
         assert_eq!(layout(b"[   ", false), None);
     }
@@ -188,11 +197,17 @@ mod tests {
     #[test]
     fn magic_numbers_name_what_the_input_is() {
         assert_eq!(compression(b"\x1f\x8b\x08\x00"), Some(Compression::Gzip));
-        assert_eq!(compression(b"\x28\xb5\x2f\xfd\x00"), Some(Compression::Zstd));
+        assert_eq!(
+            compression(b"\x28\xb5\x2f\xfd\x00"),
+            Some(Compression::Zstd)
+        );
         assert_eq!(compression(b"[{}]"), None);
         assert_eq!(not_json(b"PAR1\x00\x00"), Some(NotJson::Parquet));
         assert_eq!(not_json(b"\xff\xfe[\x00"), Some(NotJson::Utf16));
-        assert_eq!(not_json(b"\xff\xfe\x00\x00[\x00\x00\x00"), Some(NotJson::Utf32));
+        assert_eq!(
+            not_json(b"\xff\xfe\x00\x00[\x00\x00\x00"),
+            Some(NotJson::Utf32)
+        );
         assert_eq!(not_json(b"[\x00{\x00"), Some(NotJson::Binary));
         assert_eq!(not_json(b"%PDF-1.7"), Some(NotJson::Pdf));
         assert_eq!(not_json(b"{\"a\": 1}\n"), None);

@@ -262,7 +262,11 @@ where
         Format::Ndjson => None,
     };
     loop {
-        if options.cancel.as_ref().is_some_and(CancelFlag::is_cancelled) {
+        if options
+            .cancel
+            .as_ref()
+            .is_some_and(CancelFlag::is_cancelled)
+        {
             return Err(IngestError::Cancelled);
         }
         let reader_cpu = run.reader_cpu();
@@ -283,7 +287,8 @@ where
             };
             let reader_cpu = run.reader_cpu();
             let consumed = Stopwatch::start();
-            let more = consume(parsed.sinks, &progress).map_err(|error| IngestError::Sink(Box::new(error)))?;
+            let more = consume(parsed.sinks, &progress)
+                .map_err(|error| IngestError::Sink(Box::new(error)))?;
             run.summary.times.consume += consumed.stop_excluding(run.reader_cpu() - reader_cpu);
             if !more {
                 run.summary.stopped_early = true;
@@ -303,6 +308,36 @@ where
         run.blocks.advance(window.consumed)?;
         // The wall time waited for the reader; its own CPU time is added at the end.
         run.summary.times.read.wall += read.stop_excluding(run.reader_cpu() - reader_cpu).wall;
+    }
+}
+
+/// Counts the records of `input` (array elements, or non-blank NDJSON lines) by finding
+/// their bounds only, without parsing them: the splitting stage on its own, in parallel, in
+/// bounded windows. Fails as [`ingest`] does on input that is not a feed or a malformed
+/// array's structure (a malformed element inside is not noticed without parsing).
+pub fn count_records(input: Input<'_>, options: &IngestOptions) -> Result<u64, IngestError> {
+    let mut run = Run {
+        blocks: Blocks::new(input, options.block_bytes, options.cancel.clone()),
+        options,
+        summary: IngestSummary::default(),
+        newlines_before: 0,
+    };
+    let Some(layout) = run.start()? else {
+        return Ok(0);
+    };
+    let mut array = match layout {
+        Format::Array => Some(ArrayState::Open),
+        Format::Ndjson => None,
+    };
+    let mut records = 0;
+    loop {
+        let window = run.split(&mut array)?;
+        records += window.records.len() as u64;
+        if window.at_end {
+            return Ok(records);
+        }
+        run.newlines_before += window.newlines_consumed;
+        run.blocks.advance(window.consumed)?;
     }
 }
 
@@ -439,7 +474,8 @@ impl Run<'_, '_> {
         } else {
             memchr::memrchr(b'\n', window).map_or(0, |last| last + 1)
         };
-        let (records, newlines_consumed) = ndjson::split_window(window, complete, self.options.chunk_bytes);
+        let (records, newlines_consumed) =
+            ndjson::split_window(window, complete, self.options.chunk_bytes);
         WindowRecords {
             records,
             consumed: complete,
@@ -461,7 +497,11 @@ impl Run<'_, '_> {
             ArrayState::Closed => {
                 let rest = sequential::skip_whitespace(window, 0);
                 if rest < window.len() {
-                    return Err(self.malformed(window, rest, "unexpected content after the array's closing ']'"));
+                    return Err(self.malformed(
+                        window,
+                        rest,
+                        "unexpected content after the array's closing ']'",
+                    ));
                 }
                 return Ok(Some(WindowRecords {
                     records: Vec::new(),
@@ -508,14 +548,21 @@ impl Run<'_, '_> {
         let at = at.min(window.len());
         IngestError::MalformedArray {
             offset: self.blocks.offset() + at as u64,
-            line: self.newlines_before + memchr::memchr_iter(b'\n', &window[..at]).count() as u64 + 1,
+            line: self.newlines_before
+                + memchr::memchr_iter(b'\n', &window[..at]).count() as u64
+                + 1,
             message: message.to_owned(),
         }
     }
 
     /// Parses the window's records in parallel, one sink per chunk of about
     /// `chunk_bytes`, and returns the sinks in input order up to where a sink stopped.
-    fn parse<S, F>(&mut self, records: &[RecordSpan], format: Format, new_sink: &F) -> Result<Parsed<S>, IngestError>
+    fn parse<S, F>(
+        &mut self,
+        records: &[RecordSpan],
+        format: Format,
+        new_sink: &F,
+    ) -> Result<Parsed<S>, IngestError>
     where
         S: Sink,
         F: Fn() -> S + Sync + Send,
@@ -534,7 +581,15 @@ impl Run<'_, '_> {
         let outcomes: Vec<ChunkOutcome<S>> = chunks
             .par_iter()
             .map(|&(first, last)| {
-                parse_chunk(window, &records[first..last], first, base, format, max_record_bytes, new_sink())
+                parse_chunk(
+                    window,
+                    &records[first..last],
+                    first,
+                    base,
+                    format,
+                    max_record_bytes,
+                    new_sink(),
+                )
             })
             .collect();
         let mut parsed = Parsed::empty();
@@ -553,7 +608,9 @@ impl Run<'_, '_> {
                     return Err(match failure {
                         Failure::Sink(error) => IngestError::Sink(error),
                         Failure::TooLarge { at } => self.too_large(at),
-                        Failure::MalformedElement { at, message } => self.malformed(window, at, &message),
+                        Failure::MalformedElement { at, message } => {
+                            self.malformed(window, at, &message)
+                        }
                     });
                 }
             }
@@ -605,9 +662,14 @@ enum ChunkEnd {
 enum Failure {
     Sink(Box<dyn std::error::Error + Send + Sync>),
     /// A record beyond the cap, at this window offset.
-    TooLarge { at: usize },
+    TooLarge {
+        at: usize,
+    },
     /// An array element that is not well-formed JSON, at this window offset.
-    MalformedElement { at: usize, message: String },
+    MalformedElement {
+        at: usize,
+        message: String,
+    },
 }
 
 thread_local! {
@@ -625,13 +687,34 @@ fn parse_chunk<S: Sink>(
     sink: S,
 ) -> ChunkOutcome<S> {
     PARSER.with(|parser| match parser.try_borrow_mut() {
-        Ok(mut parser) => parse_records(&mut parser, window, records, first_index, base, format, max_record_bytes, sink),
+        Ok(mut parser) => parse_records(
+            &mut parser,
+            window,
+            records,
+            first_index,
+            base,
+            format,
+            max_record_bytes,
+            sink,
+        ),
         // Only if a sink itself ran ingestion on this thread: use buffers of its own.
-        Err(_) => parse_records(&mut Parser::new(), window, records, first_index, base, format, max_record_bytes, sink),
+        Err(_) => parse_records(
+            &mut Parser::new(),
+            window,
+            records,
+            first_index,
+            base,
+            format,
+            max_record_bytes,
+            sink,
+        ),
     })
 }
 
-#[allow(clippy::too_many_arguments, reason = "the one place a chunk's context is unpacked")]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the one place a chunk's context is unpacked"
+)]
 fn parse_records<S: Sink>(
     parser: &mut Parser,
     window: &[u8],
@@ -663,13 +746,21 @@ fn parse_records<S: Sink>(
             }
             Outcome::Invalid(problems) => {
                 rejected += 1;
-                Ok(sink.rejection(&RejectedRecord { position, problems: &problems, text }))
+                Ok(sink.rejection(&RejectedRecord {
+                    position,
+                    problems: &problems,
+                    text,
+                }))
             }
             Outcome::Malformed(malformation) => match format {
                 Format::Ndjson => {
                     rejected += 1;
                     let problems = [Problem::record(Reason::MalformedJson)];
-                    Ok(sink.rejection(&RejectedRecord { position, problems: &problems, text }))
+                    Ok(sink.rejection(&RejectedRecord {
+                        position,
+                        problems: &problems,
+                        text,
+                    }))
                 }
                 Format::Array => Err(match sequential::check_element(text) {
                     Err(grammar) => Failure::MalformedElement {
@@ -678,7 +769,10 @@ fn parse_records<S: Sink>(
                     },
                     Ok(()) => Failure::MalformedElement {
                         at: span.start + malformation.offset,
-                        message: format!("an array element is not well-formed JSON: {}", malformation.message),
+                        message: format!(
+                            "an array element is not well-formed JSON: {}",
+                            malformation.message
+                        ),
                     },
                 }),
             },
@@ -699,7 +793,12 @@ fn parse_records<S: Sink>(
             }
         }
     }
-    ChunkOutcome { sink, valid, rejected, end }
+    ChunkOutcome {
+        sink,
+        valid,
+        rejected,
+        end,
+    }
 }
 
 #[cfg(test)]

@@ -9,11 +9,15 @@ use crate::split::{RecordSpan, is_json_whitespace};
 
 /// The records of the first `complete` bytes of `window` (which end with a newline, or the
 /// input ends there), in input order, and the newlines in those bytes.
-pub(crate) fn split_window(window: &[u8], complete: usize, chunk_bytes: usize) -> (Vec<RecordSpan>, u64) {
+pub(crate) fn split_window(
+    window: &[u8],
+    complete: usize,
+    chunk_bytes: usize,
+) -> (Vec<RecordSpan>, u64) {
     let window = &window[..complete];
-    let mut starts = vec![0];
+    let mut starts = vec![0usize];
     while let Some(&last) = starts.last() {
-        let target = last + chunk_bytes.max(1);
+        let target = last.saturating_add(chunk_bytes.max(1));
         if target >= window.len() {
             break;
         }

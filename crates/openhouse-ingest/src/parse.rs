@@ -171,7 +171,9 @@ fn neutralize_numbers(text: &[u8]) -> Option<Vec<u8>> {
         } else if byte == b'-' || byte.is_ascii_digit() {
             let length = out[at..]
                 .iter()
-                .take_while(|&&b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'))
+                .take_while(|&&b| {
+                    b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E')
+                })
                 .count();
             if is_json_number(&out[at..at + length]) {
                 out[at] = b'0';
@@ -222,15 +224,19 @@ mod tests {
     use openhouse_model::Reason;
 
     fn outcome(text: &str) -> String {
-        Parser::new().parse(text.as_bytes(), Position::default(), |outcome| match outcome {
-            Outcome::Valid(fields) => format!("valid {}", fields.key),
-            Outcome::Invalid(problems) => problems
-                .iter()
-                .map(|p| format!("{}:{}", p.field.map_or("record", |f| f.name()), p.reason))
-                .collect::<Vec<_>>()
-                .join(","),
-            Outcome::Malformed(malformation) => format!("malformed@{}", malformation.offset),
-        })
+        Parser::new().parse(
+            text.as_bytes(),
+            Position::default(),
+            |outcome| match outcome {
+                Outcome::Valid(fields) => format!("valid {}", fields.key),
+                Outcome::Invalid(problems) => problems
+                    .iter()
+                    .map(|p| format!("{}:{}", p.field.map_or("record", |f| f.name()), p.reason))
+                    .collect::<Vec<_>>()
+                    .join(","),
+                Outcome::Malformed(malformation) => format!("malformed@{}", malformation.offset),
+            },
+        )
     }
 
     const VALID: &str = r#"{"OpenHouseKey":"A","OpenHouseDate":"2024-05-04","OpenHouseStartTime":"2024-05-04T17:00:00Z","OpenHouseEndTime":"2024-05-04T19:00:00Z","DateModified":"2024-05-01T00:00:00Z","Extra":{"nested":[1,{"OpenHouseKey":2}]}}"#;
@@ -262,7 +268,10 @@ mod tests {
 
     #[test]
     fn repeated_keys_are_recorded() {
-        let text = VALID.replace(r#""OpenHouseKey":"A","#, r#""OpenHouseKey":"A","OpenHouseKey":"B","#);
+        let text = VALID.replace(
+            r#""OpenHouseKey":"A","#,
+            r#""OpenHouseKey":"A","OpenHouseKey":"B","#,
+        );
         assert_eq!(outcome(&text), "OpenHouseKey:repeated_field");
     }
 
@@ -275,13 +284,17 @@ mod tests {
             ("1.5", JsonType::Number),
             ("true", JsonType::Bool),
         ] {
-            Parser::new().parse(text.as_bytes(), Position::default(), |outcome| match outcome {
-                Outcome::Invalid(problems) => {
-                    assert_eq!(problems.to_vec(), [Problem::not_an_object(found)], "{text}");
-                    assert_eq!(problems[0].reason, Reason::NotAnObject);
-                }
-                _ => panic!("{text}"),
-            });
+            Parser::new().parse(
+                text.as_bytes(),
+                Position::default(),
+                |outcome| match outcome {
+                    Outcome::Invalid(problems) => {
+                        assert_eq!(problems.to_vec(), [Problem::not_an_object(found)], "{text}");
+                        assert_eq!(problems[0].reason, Reason::NotAnObject);
+                    }
+                    _ => panic!("{text}"),
+                },
+            );
         }
     }
 
@@ -300,7 +313,11 @@ mod tests {
             r#"{"a":1}{"b":2}"#,
             "",
         ] {
-            assert!(outcome(text).starts_with("malformed@"), "{text}: {}", outcome(text));
+            assert!(
+                outcome(text).starts_with("malformed@"),
+                "{text}: {}",
+                outcome(text)
+            );
         }
         let invalid_utf8 = b"{\"Zipcode\": \"\xff\"}";
         Parser::new().parse(invalid_utf8, Position::default(), |outcome| {
@@ -313,7 +330,9 @@ mod tests {
         for good in ["0", "-0", "1e400", "-12.5E-7", "10", "0.0e+0"] {
             assert!(is_json_number(good.as_bytes()), "{good}");
         }
-        for bad in ["01", "1.", ".5", "+1", "1e", "-", "1e+", "1.e5", "--1", "1-2"] {
+        for bad in [
+            "01", "1.", ".5", "+1", "1e", "-", "1e+", "1.e5", "--1", "1-2",
+        ] {
             assert!(!is_json_number(bad.as_bytes()), "{bad}");
         }
     }

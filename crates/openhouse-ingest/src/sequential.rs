@@ -35,7 +35,11 @@ pub(crate) struct Elements {
 /// but whitespace follows the closing `]`. With `at_end` false the bytes may stop anywhere
 /// and the scan stops at the last element it saw whole; with `at_end` true, bytes that stop
 /// before the array closes are an error.
-pub(crate) fn split(bytes: &[u8], start: ArrayStart, at_end: bool) -> Result<Elements, GrammarError> {
+pub(crate) fn split(
+    bytes: &[u8],
+    start: ArrayStart,
+    at_end: bool,
+) -> Result<Elements, GrammarError> {
     let mut spans = Vec::new();
     let mut at = match start {
         ArrayStart::Open => {
@@ -53,7 +57,12 @@ pub(crate) fn split(bytes: &[u8], start: ArrayStart, at_end: bool) -> Result<Ele
     loop {
         let end = match scan_value(bytes, at) {
             Ok(end) => end,
-            Err(_) if !at_end => return Ok(Elements { spans, closed: None }),
+            Err(_) if !at_end => {
+                return Ok(Elements {
+                    spans,
+                    closed: None,
+                });
+            }
             Err(error) => return Err(error),
         };
         let next = skip_whitespace(bytes, end);
@@ -75,7 +84,12 @@ pub(crate) fn split(bytes: &[u8], start: ArrayStart, at_end: bool) -> Result<Ele
                     message: "expected ',' or ']' after an array element",
                 });
             }
-            None if !at_end => return Ok(Elements { spans, closed: None }),
+            None if !at_end => {
+                return Ok(Elements {
+                    spans,
+                    closed: None,
+                });
+            }
             None => {
                 return Err(GrammarError {
                     offset: next,
@@ -208,7 +222,13 @@ mod tests {
         let text = "[\n  {\"a\": \"]}\\\"\"},\n  {\"b\": [1, {\"c\": 2}]},\n  42, \"s\", null\n]\n";
         assert_eq!(
             texts(text).unwrap(),
-            ["{\"a\": \"]}\\\"\"}", "{\"b\": [1, {\"c\": 2}]}", "42", "\"s\"", "null"]
+            [
+                "{\"a\": \"]}\\\"\"}",
+                "{\"b\": [1, {\"c\": 2}]}",
+                "42",
+                "\"s\"",
+                "null"
+            ]
         );
         assert_eq!(texts("[ ] ").unwrap(), Vec::<&str>::new());
     }

@@ -73,7 +73,11 @@ pub(crate) struct Blocks<'a> {
 
 enum Source<'a> {
     /// The window is `bytes[start..end]`.
-    Slice { bytes: &'a [u8], start: usize, end: usize },
+    Slice {
+        bytes: &'a [u8],
+        start: usize,
+        end: usize,
+    },
     /// The window is `buffer`; `offset` is where it starts in the decoded input.
     Thread {
         blocks: Receiver<io::Result<Vec<u8>>>,
@@ -85,19 +89,36 @@ enum Source<'a> {
 }
 
 impl<'a> Blocks<'a> {
-    pub(crate) fn new(input: Input<'a>, block_bytes: usize, cancel: Option<CancelFlag>) -> Blocks<'a> {
+    pub(crate) fn new(
+        input: Input<'a>,
+        block_bytes: usize,
+        cancel: Option<CancelFlag>,
+    ) -> Blocks<'a> {
         let stats = Arc::new(ReaderStats::default());
         let block_bytes = block_bytes.max(1);
         let source = match input {
             Input::Bytes(bytes) if compression(bytes).is_none() => {
                 stats.raw_bytes.store(bytes.len() as u64, Ordering::Relaxed);
-                Source::Slice { bytes, start: 0, end: 0 }
+                Source::Slice {
+                    bytes,
+                    start: 0,
+                    end: 0,
+                }
             }
             // Compressed bytes in memory are decoded like any reader's.
-            Input::Bytes(bytes) => spawn(Box::new(io::Cursor::new(bytes.to_vec())), block_bytes, &stats),
+            Input::Bytes(bytes) => spawn(
+                Box::new(io::Cursor::new(bytes.to_vec())),
+                block_bytes,
+                &stats,
+            ),
             Input::Reader(reader) => spawn(reader, block_bytes, &stats),
         };
-        Blocks { source, block_bytes, stats, cancel }
+        Blocks {
+            source,
+            block_bytes,
+            stats,
+            cancel,
+        }
     }
 
     /// The compression the input had, once the first window has been read.
@@ -140,7 +161,13 @@ impl<'a> Blocks<'a> {
                 *end = grown;
                 Ok(more)
             }
-            Source::Thread { blocks, recycle, buffer, offset, ended } => {
+            Source::Thread {
+                blocks,
+                recycle,
+                buffer,
+                offset,
+                ended,
+            } => {
                 buffer.drain(..consumed.min(buffer.len()));
                 *offset += consumed as u64;
                 if *ended {
@@ -174,7 +201,11 @@ impl<'a> Blocks<'a> {
 /// Starts the reader thread. Its first message is the decoded input's first block; before
 /// that it peeks at the raw bytes and wraps the reader in a decoder when they are gzip or
 /// zstd.
-fn spawn<'a>(reader: Box<dyn Read + Send>, block_bytes: usize, stats: &Arc<ReaderStats>) -> Source<'a> {
+fn spawn<'a>(
+    reader: Box<dyn Read + Send>,
+    block_bytes: usize,
+    stats: &Arc<ReaderStats>,
+) -> Source<'a> {
     // Two blocks in flight at most: one being read, one waiting; memory stays bounded.
     let (send, blocks) = sync_channel::<io::Result<Vec<u8>>>(1);
     let (recycle, recycled) = sync_channel::<Vec<u8>>(2);
@@ -187,7 +218,13 @@ fn spawn<'a>(reader: Box<dyn Read + Send>, block_bytes: usize, stats: &Arc<Reade
         // The error is the first block the run receives.
         let _ = send.send(Err(error));
     }
-    Source::Thread { blocks, recycle, buffer: Vec::new(), offset: 0, ended: false }
+    Source::Thread {
+        blocks,
+        recycle,
+        buffer: Vec::new(),
+        offset: 0,
+        ended: false,
+    }
 }
 
 fn read_blocks(
@@ -197,7 +234,10 @@ fn read_blocks(
     send: &SyncSender<io::Result<Vec<u8>>>,
     recycled: &Receiver<Vec<u8>>,
 ) {
-    let counted = Counted { inner: reader, stats };
+    let counted = Counted {
+        inner: reader,
+        stats,
+    };
     let mut decoded = match decoder(counted) {
         Ok(decoded) => decoded,
         Err(error) => {
@@ -211,9 +251,16 @@ fn read_blocks(
         let mut block = recycled.try_recv().unwrap_or_default();
         block.clear();
         block.reserve(block_bytes);
-        let read = (&mut decoded).take(block_bytes as u64).read_to_end(&mut block);
-        stats.cpu_nanos.fetch_add(thread_cpu_nanos().saturating_sub(cpu_before), Ordering::Relaxed);
-        stats.wall_nanos.fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        let read = (&mut decoded)
+            .take(block_bytes as u64)
+            .read_to_end(&mut block);
+        stats.cpu_nanos.fetch_add(
+            thread_cpu_nanos().saturating_sub(cpu_before),
+            Ordering::Relaxed,
+        );
+        stats
+            .wall_nanos
+            .fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
         let last = match &read {
             Ok(_) => block.len() < block_bytes,
             Err(_) => true,
@@ -248,7 +295,9 @@ struct Counted<'s> {
 impl Read for Counted<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let read = self.inner.read(buf)?;
-        self.stats.raw_bytes.fetch_add(read as u64, Ordering::Relaxed);
+        self.stats
+            .raw_bytes
+            .fetch_add(read as u64, Ordering::Relaxed);
         Ok(read)
     }
 }

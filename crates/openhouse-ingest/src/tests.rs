@@ -2,7 +2,6 @@
 
 use std::io::{Read, Write};
 
-
 use openhouse_generate::{Generator, Layout};
 use openhouse_model::{Collect, OpenHouseFields, RejectedRecord, Sink};
 use proptest::prelude::*;
@@ -16,7 +15,10 @@ fn options(block_bytes: usize, chunk_bytes: usize) -> IngestOptions {
         .chunk_bytes(chunk_bytes)
 }
 
-fn collect(input: Input<'_>, options: &IngestOptions) -> Result<(Collect, IngestSummary), IngestError> {
+fn collect(
+    input: Input<'_>,
+    options: &IngestOptions,
+) -> Result<(Collect, IngestSummary), IngestError> {
     ingest(input, options, Collect::default)
 }
 
@@ -25,12 +27,18 @@ fn reader(bytes: &[u8]) -> Input<'static> {
 }
 
 /// Counts and records without the timings, which differ from run to run.
-fn outcome(result: Result<(Collect, IngestSummary), IngestError>) -> Result<(Collect, [u64; 3], Format), String> {
+fn outcome(
+    result: Result<(Collect, IngestSummary), IngestError>,
+) -> Result<(Collect, [u64; 3], Format), String> {
     result
         .map(|(collected, summary)| {
             (
                 collected,
-                [summary.records_read, summary.records_valid, summary.records_rejected],
+                [
+                    summary.records_read,
+                    summary.records_valid,
+                    summary.records_rejected,
+                ],
                 summary.format,
             )
         })
@@ -38,15 +46,23 @@ fn outcome(result: Result<(Collect, IngestSummary), IngestError>) -> Result<(Col
 }
 
 fn feeds() -> impl Strategy<Value = Vec<u8>> {
-    (any::<u64>(), 0..120usize, prop_oneof![Just(0.0), 0.0..0.6], any::<bool>()).prop_map(
-        |(seed, events, adversarial, ndjson)| {
+    (
+        any::<u64>(),
+        0..120usize,
+        prop_oneof![Just(0.0), 0.0..0.6],
+        any::<bool>(),
+    )
+        .prop_map(|(seed, events, adversarial, ndjson)| {
             Generator::new(seed)
                 .events(events)
                 .adversarial(adversarial)
-                .layout(if ndjson { Layout::Ndjson } else { Layout::PrettyArray })
+                .layout(if ndjson {
+                    Layout::Ndjson
+                } else {
+                    Layout::PrettyArray
+                })
                 .to_bytes()
-        },
-    )
+        })
 }
 
 proptest! {
@@ -110,7 +126,11 @@ const RECORD: &str = r#"{"OpenHouseKey":"A","OpenHouseDate":"2024-05-04","OpenHo
 
 fn error_of(text: &str, block_bytes: usize) -> (u64, u64, String) {
     match collect(Input::Bytes(text.as_bytes()), &options(block_bytes, 3)) {
-        Err(IngestError::MalformedArray { offset, line, message }) => (offset, line, message),
+        Err(IngestError::MalformedArray {
+            offset,
+            line,
+            message,
+        }) => (offset, line, message),
         other => panic!("{text}: {other:?}"),
     }
 }
@@ -127,12 +147,20 @@ fn malformed_arrays_name_the_first_problem_whatever_the_block_size() {
         ("[\n,{}]", 2, 2),
         ("[", 1, 1),
         ("[\n\"abc\\", 2, 2),
-        ("[\n  {\"OpenHouseKey\": \"A\"}\n  {\"OpenHouseKey\": \"B\"}\n]\n", 28, 3),
+        (
+            "[\n  {\"OpenHouseKey\": \"A\"}\n  {\"OpenHouseKey\": \"B\"}\n]\n",
+            28,
+            3,
+        ),
         ("[{}]\n\n   ]", 9, 3),
     ] {
         for block_bytes in [1, 2, 3, 5, 64, 1 << 20] {
             let (found_offset, found_line, message) = error_of(text, block_bytes);
-            assert_eq!((found_offset, found_line), (offset, line), "{text:?} in blocks of {block_bytes}: {message}");
+            assert_eq!(
+                (found_offset, found_line),
+                (offset, line),
+                "{text:?} in blocks of {block_bytes}: {message}"
+            );
         }
     }
 }
@@ -149,9 +177,14 @@ fn a_malformed_element_is_reported_with_its_offset() {
 fn a_first_line_that_only_starts_like_an_array_is_one_rejected_record() {
     for first in ["[garbage", "[1, 2]", "[\"x\"]"] {
         let feed = format!("{first}\n{RECORD}\n");
-        let (collected, summary) = collect(Input::Bytes(feed.as_bytes()), &IngestOptions::default()).unwrap();
+        let (collected, summary) =
+            collect(Input::Bytes(feed.as_bytes()), &IngestOptions::default()).unwrap();
         assert_eq!(summary.format, Format::Ndjson, "{first}");
-        assert_eq!((summary.records_valid, summary.records_rejected), (1, 1), "{first}");
+        assert_eq!(
+            (summary.records_valid, summary.records_rejected),
+            (1, 1),
+            "{first}"
+        );
         assert_eq!(collected.rejections[0].position.line, 1);
     }
 }
@@ -172,7 +205,10 @@ fn positions_count_bytes_lines_and_records_across_blank_lines_and_crlf() {
     assert_eq!((valid.byte, valid.line, valid.record), (5, 2, 0));
     let rejected = &collected.rejections[0].position;
     assert_eq!((rejected.line, rejected.record), (5, 1));
-    assert_eq!(rejected.byte as usize, feed.find("{\"OpenHouseKey\":null").unwrap());
+    assert_eq!(
+        rejected.byte as usize,
+        feed.find("{\"OpenHouseKey\":null").unwrap()
+    );
 }
 
 #[test]
@@ -186,7 +222,11 @@ fn empty_feeds_have_no_records() {
 
 #[test]
 fn gzip_and_zstd_are_read_as_what_they_hold() {
-    let feed = Generator::new(3).events(200).layout(Layout::Ndjson).adversarial(0.2).to_bytes();
+    let feed = Generator::new(3)
+        .events(200)
+        .layout(Layout::Ndjson)
+        .adversarial(0.2)
+        .to_bytes();
     let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     gzip.write_all(&feed).unwrap();
     let gzip = gzip.finish().unwrap();
@@ -196,8 +236,14 @@ fn gzip_and_zstd_are_read_as_what_they_hold() {
         let (_, summary) = collect(Input::Bytes(&compressed), &IngestOptions::default()).unwrap();
         assert_eq!(summary.compression, Some(kind));
         assert_eq!(summary.bytes, feed.len() as u64);
-        assert_eq!(outcome(collect(Input::Bytes(&compressed), &options(999, 500))), plain);
-        assert_eq!(outcome(collect(reader(&compressed), &options(4096, 500))), plain);
+        assert_eq!(
+            outcome(collect(Input::Bytes(&compressed), &options(999, 500))),
+            plain
+        );
+        assert_eq!(
+            outcome(collect(reader(&compressed), &options(4096, 500))),
+            plain
+        );
     }
 }
 
@@ -245,8 +291,15 @@ fn a_record_beyond_the_cap_fails_the_run_at_its_start() {
         for block_bytes in [100, 1 << 20] {
             let options = options(block_bytes, 64).max_record_bytes(1000);
             match collect(Input::Bytes(feed.as_bytes()), &options) {
-                Err(IngestError::RecordTooLarge { offset, line, limit }) => {
-                    assert_eq!(offset as usize, feed.find("{\"OpenHouseKey\":\"xxx").unwrap());
+                Err(IngestError::RecordTooLarge {
+                    offset,
+                    line,
+                    limit,
+                }) => {
+                    assert_eq!(
+                        offset as usize,
+                        feed.find("{\"OpenHouseKey\":\"xxx").unwrap()
+                    );
                     assert_eq!((line, limit), (2, 1000));
                 }
                 other => panic!("{other:?}"),
@@ -260,7 +313,10 @@ fn endless_input_without_a_record_end_stops_at_the_cap() {
     let endless = std::io::repeat(b'a').take(u64::MAX);
     let options = options(4096, 4096).max_record_bytes(1 << 16);
     let error = collect(Input::Reader(Box::new(endless)), &options).unwrap_err();
-    assert!(matches!(error, IngestError::RecordTooLarge { offset: 0, .. }), "{error}");
+    assert!(
+        matches!(error, IngestError::RecordTooLarge { offset: 0, .. }),
+        "{error}"
+    );
 }
 
 /// Stops after a number of records.
@@ -293,7 +349,13 @@ impl Sink for StopAfter {
 #[test]
 fn a_sink_that_stops_ends_the_run_after_that_record() {
     let feed = format!("{RECORD}\n").repeat(100);
-    let (sink, summary) = ingest(Input::Bytes(feed.as_bytes()), &options(1000, 1), || StopAfter { left: 1, seen: Vec::new() }).unwrap();
+    let (sink, summary) = ingest(Input::Bytes(feed.as_bytes()), &options(1000, 1), || {
+        StopAfter {
+            left: 1,
+            seen: Vec::new(),
+        }
+    })
+    .unwrap();
     assert!(summary.stopped_early);
     // Each chunk holds one record and its own sink stops at once; the run ends at the first.
     assert_eq!(sink.seen, [0]);
@@ -305,7 +367,11 @@ fn a_cancelled_run_stops_with_cancelled() {
     let cancel = CancelFlag::new();
     cancel.cancel();
     let feed = format!("{RECORD}\n").repeat(10);
-    let error = collect(Input::Bytes(feed.as_bytes()), &IngestOptions::default().cancel_flag(cancel)).unwrap_err();
+    let error = collect(
+        Input::Bytes(feed.as_bytes()),
+        &IngestOptions::default().cancel_flag(cancel),
+    )
+    .unwrap_err();
     assert_eq!(error.kind(), IngestErrorKind::Cancelled);
 }
 
@@ -313,12 +379,17 @@ fn a_cancelled_run_stops_with_cancelled() {
 fn a_window_of_sinks_arrives_in_input_order() {
     let feed = format!("{RECORD}\n").repeat(50);
     let mut order = Vec::new();
-    ingest_windows(Input::Bytes(feed.as_bytes()), &options(600, 150), Collect::default, |sinks, _| {
-        for sink in sinks {
-            order.extend(sink.open_houses.iter().map(|r| r.position.record));
-        }
-        Ok::<bool, std::convert::Infallible>(true)
-    })
+    ingest_windows(
+        Input::Bytes(feed.as_bytes()),
+        &options(600, 150),
+        Collect::default,
+        |sinks, _| {
+            for sink in sinks {
+                order.extend(sink.open_houses.iter().map(|r| r.position.record));
+            }
+            Ok::<bool, std::convert::Infallible>(true)
+        },
+    )
     .unwrap();
     assert_eq!(order, (0..50).collect::<Vec<_>>());
 }

@@ -58,7 +58,10 @@ impl Stopwatch {
 
 #[cfg(unix)]
 fn cpu_clock_nanos(clock: libc::clockid_t) -> u64 {
-    let mut now = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     // SAFETY: `now` is a valid timespec for the call to fill; the clocks used here exist on
     // every supported unix.
     if unsafe { libc::clock_gettime(clock, &mut now) } != 0 {

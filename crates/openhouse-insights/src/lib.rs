@@ -77,7 +77,8 @@ impl Tally {
         for (&date, &count) in &self.by_date {
             let (iso_year, iso_week, weekday) = date.to_iso_week_date();
             // The week's Monday; at the very start of the calendar the week is cut short.
-            let monday = date.saturating_sub(Duration::days(i64::from(weekday.number_days_from_monday())));
+            let monday =
+                date.saturating_sub(Duration::days(i64::from(weekday.number_days_from_monday())));
             by_week.entry((iso_year, iso_week)).or_insert((monday, 0)).1 += count;
         }
         let Some(most) = by_week.values().map(|&(_, count)| count).max() else {
@@ -86,14 +87,16 @@ impl Tally {
         by_week
             .into_iter()
             .filter(|&(_, (_, count))| count == most)
-            .map(|((iso_year, iso_week), (week_start, open_houses))| BusiestWeek {
-                iso_year,
-                iso_week,
-                week_start,
-                // At the very end of the calendar (9999-12-31) the week is cut short too.
-                week_end: week_start.saturating_add(Duration::days(6)),
-                open_houses,
-            })
+            .map(
+                |((iso_year, iso_week), (week_start, open_houses))| BusiestWeek {
+                    iso_year,
+                    iso_week,
+                    week_start,
+                    // At the very end of the calendar (9999-12-31) the week is cut short too.
+                    week_end: week_start.saturating_add(Duration::days(6)),
+                    open_houses,
+                },
+            )
             .collect()
     }
 

@@ -145,11 +145,19 @@ fn insights_round_trip_through_json() {
 #[test]
 fn weeks_at_the_ends_of_the_calendar_are_kept() {
     let insights = tally(&[("9999-12-31", ""), ("0000-01-01", ""), ("0000-01-02", "")]).insights(5);
-    let weeks: Vec<_> = insights.busiest_weeks.iter().map(|w| (w.iso_year, w.iso_week, w.open_houses)).collect();
+    let weeks: Vec<_> = insights
+        .busiest_weeks
+        .iter()
+        .map(|w| (w.iso_year, w.iso_week, w.open_houses))
+        .collect();
     // 0000-01-01 is a Saturday of ISO week -0001-W52; 0000-01-02 its Sunday.
     assert_eq!(weeks, [(-1, 52, 2)]);
     let last = tally(&[("9999-12-31", "")]).insights(5);
-    assert_eq!(last.busiest_weeks.len(), 1, "the week of 9999-12-31 is not lost");
+    assert_eq!(
+        last.busiest_weeks.len(),
+        1,
+        "the week of 9999-12-31 is not lost"
+    );
     assert_eq!(last.busiest_weeks[0].week_start, day("9999-12-27"));
 }
 

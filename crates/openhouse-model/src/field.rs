@@ -120,7 +120,10 @@ mod tests {
     fn serializes_as_the_feed_name() {
         let json = serde_json::to_string(&Field::DateModified).unwrap();
         assert_eq!(json, "\"DateModified\"");
-        assert_eq!(serde_json::from_str::<Field>(&json).unwrap(), Field::DateModified);
+        assert_eq!(
+            serde_json::from_str::<Field>(&json).unwrap(),
+            Field::DateModified
+        );
         assert!(serde_json::from_str::<Field>("\"datemodified\"").is_err());
     }
 

@@ -3,8 +3,8 @@
 use time::{Date, Month};
 
 use crate::{
-    Field, OpenHouseFields, Position, Problem, Problems, RawRecord, RawValue, Reason,
-    UtcTimestamp, parse_date,
+    Field, OpenHouseFields, Position, Problem, Problems, RawRecord, RawValue, Reason, UtcTimestamp,
+    parse_date,
 };
 
 /// The first `OpenHouseDate` the table holds. Earlier dates are `out_of_range`: no open
@@ -15,15 +15,17 @@ pub const FIRST_OPEN_HOUSE_DATE: Date = match Date::from_calendar_date(1900, Mon
 };
 
 /// The last `OpenHouseDate` the table holds; later dates are `out_of_range`.
-pub const LAST_OPEN_HOUSE_DATE: Date = match Date::from_calendar_date(2199, Month::December, 31)
-{
+pub const LAST_OPEN_HOUSE_DATE: Date = match Date::from_calendar_date(2199, Month::December, 31) {
     Ok(date) => date,
     Err(_) => Date::MAX,
 };
 
 /// Applies every rule to `raw` and returns the valid record, borrowing its strings, or
 /// every problem found. Allocates nothing.
-pub fn validate<'a>(raw: &RawRecord<'a>, position: Position) -> Result<OpenHouseFields<'a>, Problems> {
+pub fn validate<'a>(
+    raw: &RawRecord<'a>,
+    position: Position,
+) -> Result<OpenHouseFields<'a>, Problems> {
     let mut problems = Problems::new();
     for field in Field::ALL {
         if raw.is_repeated(field) {
@@ -75,7 +77,15 @@ pub fn validate<'a>(raw: &RawRecord<'a>, position: Position) -> Result<OpenHouse
     check(zipcode.map(drop));
 
     match (
-        key, listing_key, method, date, start, end, modified, state, zipcode,
+        key,
+        listing_key,
+        method,
+        date,
+        start,
+        end,
+        modified,
+        state,
+        zipcode,
     ) {
         (
             Ok(key),
@@ -137,9 +147,18 @@ mod tests {
             (Field::ListingKey, RawValue::Str("L-1")),
             (Field::OpenHouseMethod, RawValue::Str("In-Person")),
             (Field::OpenHouseDate, RawValue::Str("2024-05-04")),
-            (Field::OpenHouseStartTime, RawValue::Str("2024-05-05T00:00:00Z")),
-            (Field::OpenHouseEndTime, RawValue::Str("2024-05-05T02:00:00Z")),
-            (Field::DateModified, RawValue::Str("2024-05-01T09:30:00.25+00:00")),
+            (
+                Field::OpenHouseStartTime,
+                RawValue::Str("2024-05-05T00:00:00Z"),
+            ),
+            (
+                Field::OpenHouseEndTime,
+                RawValue::Str("2024-05-05T02:00:00Z"),
+            ),
+            (
+                Field::DateModified,
+                RawValue::Str("2024-05-01T09:30:00.25+00:00"),
+            ),
             (Field::State, RawValue::Str("CA")),
             (Field::Zipcode, RawValue::Str("94521-3711")),
         ])
@@ -210,7 +229,10 @@ mod tests {
             (Field::OpenHouseKey, RawValue::Other(JsonType::Number)),
             (Field::OpenHouseDate, RawValue::Str("2023-02-30")),
             (Field::OpenHouseStartTime, RawValue::Str("20:00")),
-            (Field::OpenHouseEndTime, RawValue::Str("2024-05-05T02:00:00-07:00")),
+            (
+                Field::OpenHouseEndTime,
+                RawValue::Str("2024-05-05T02:00:00-07:00"),
+            ),
             (Field::DateModified, RawValue::Missing),
             (Field::State, RawValue::Other(JsonType::Bool)),
             (Field::Zipcode, RawValue::Other(JsonType::Number)),

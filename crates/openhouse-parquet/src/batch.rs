@@ -178,7 +178,9 @@ enum Builder {
 impl Builder {
     fn new(source: Source, rows: usize) -> Builder {
         match source {
-            Source::Text(field) => Builder::Text(field, StringBuilder::with_capacity(rows, rows * 16)),
+            Source::Text(field) => {
+                Builder::Text(field, StringBuilder::with_capacity(rows, rows * 16))
+            }
             Source::Zip5 => Builder::Zip5(StringBuilder::with_capacity(rows, rows * 5)),
             Source::Date => Builder::Date(Vec::with_capacity(rows)),
             Source::Start | Source::End | Source::Modified => {
@@ -187,7 +189,12 @@ impl Builder {
         }
     }
 
-    fn append(&mut self, row: &TableRow<'_>, texts: &[Option<Text<'_>>; 5], buffer: &mut TextBuffer) {
+    fn append(
+        &mut self,
+        row: &TableRow<'_>,
+        texts: &[Option<Text<'_>>; 5],
+        buffer: &mut TextBuffer,
+    ) {
         match self {
             Builder::Text(field, builder) => match texts[*field as usize] {
                 Some(text) => builder.append_value(text.as_str(buffer)),
@@ -209,7 +216,9 @@ impl Builder {
 
     fn finish(self) -> ArrayRef {
         match self {
-            Builder::Text(_, mut builder) | Builder::Zip5(mut builder) => Arc::new(builder.finish()),
+            Builder::Text(_, mut builder) | Builder::Zip5(mut builder) => {
+                Arc::new(builder.finish())
+            }
             Builder::Date(days) => Arc::new(Date32Array::from(days)),
             Builder::Micros(_, micros) => {
                 Arc::new(TimestampMicrosecondArray::from(micros).with_timezone("UTC"))

@@ -124,7 +124,10 @@ impl<W: Write + Send> TableWriter<W> {
     /// Starts a file on `out`.
     pub fn try_new(out: W, options: &WriteOptions) -> Result<Self, Error> {
         let schema = schema();
-        let out = Counted { inner: out, bytes: 0 };
+        let out = Counted {
+            inner: out,
+            bytes: 0,
+        };
         let writer = ArrowWriter::try_new(out, schema.clone(), Some(options.properties()))?;
         let (file, factory) = writer.into_serialized_writer()?;
         Ok(TableWriter {
@@ -161,7 +164,12 @@ impl<W: Write + Send> TableWriter<W> {
             let slice = batch.slice(offset, take);
             writers
                 .par_iter_mut()
-                .zip(slice.columns().par_iter().zip(self.schema.fields().par_iter()))
+                .zip(
+                    slice
+                        .columns()
+                        .par_iter()
+                        .zip(self.schema.fields().par_iter()),
+                )
                 .try_for_each(|(writer, (array, field))| {
                     compute_leaves(field, array)?
                         .iter()

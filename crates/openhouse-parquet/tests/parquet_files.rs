@@ -72,4 +72,3 @@ fn a_file_without_dates_is_a_typed_error() {
     let missing = read_insight_rows(&folder.path().join("absent.parquet"), |_, _| {}).unwrap_err();
     assert!(matches!(missing, Error::Io { .. }), "{missing}");
 }
-

@@ -10,11 +10,13 @@ use arrow_schema::{DataType, TimeUnit};
 use openhouse_dedup::{LatestByKey, Table};
 use openhouse_model::{OpenHouseFields, Position, UtcTimestamp, parse_date};
 use openhouse_parquet::{
-    Error, TableWriter, WriteOptions, read_insight_rows, record_batch, record_batches, schema,
-    write_parquet, write_table,
+    Error, TableWriter, WriteOptions, WriteSummary, read_insight_rows, record_batch,
+    record_batches, schema, write_table,
 };
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use parquet::basic::{Compression, Encoding, LogicalType, TimeUnit as ParquetTimeUnit, TimestampType};
+use parquet::basic::{
+    Compression, Encoding, LogicalType, TimeUnit as ParquetTimeUnit, TimestampType,
+};
 use parquet::file::reader::{FileReader, SerializedFileReader};
 
 fn fields<'a>(key: &'a str, date: &str, zipcode: Option<&'a str>) -> OpenHouseFields<'a> {
@@ -34,7 +36,12 @@ fn fields<'a>(key: &'a str, date: &str, zipcode: Option<&'a str>) -> OpenHouseFi
 }
 
 fn table(records: &[OpenHouseFields<'_>]) -> Table {
-    records.iter().copied().collect::<LatestByKey>().into_table().unwrap()
+    records
+        .iter()
+        .copied()
+        .collect::<LatestByKey>()
+        .into_table()
+        .unwrap()
 }
 
 /// B and C on the 4th, A on the 5th: table order is B, C, A.
@@ -46,8 +53,26 @@ fn sample() -> Table {
     ])
 }
 
+/// Writes the table to a new file at `path`.
+fn write_parquet(
+    path: &Path,
+    table: &Table,
+    options: &WriteOptions,
+) -> Result<WriteSummary, Error> {
+    if let Some(folder) = path.parent() {
+        std::fs::create_dir_all(folder).unwrap();
+    }
+    let (_, summary) = write_table(File::create(path).unwrap(), table, options)?;
+    Ok(summary)
+}
+
 fn strings<'a>(batch: &'a RecordBatch, column: &str) -> Vec<Option<&'a str>> {
-    batch.column_by_name(column).unwrap().as_string::<i32>().iter().collect()
+    batch
+        .column_by_name(column)
+        .unwrap()
+        .as_string::<i32>()
+        .iter()
+        .collect()
 }
 
 fn read_all(path: &Path) -> RecordBatch {
@@ -70,16 +95,48 @@ fn values_and_types_round_trip() {
 
     let batch = read_all(&path);
     let utc = DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()));
-    assert_eq!(batch.schema().field_with_name("DateModified").unwrap().data_type(), &utc);
-    assert!(!batch.schema().field_with_name("OpenHouseKey").unwrap().is_nullable());
-    assert_eq!(strings(&batch, "OpenHouseKey"), [Some("B"), Some("C"), Some("A")]);
+    assert_eq!(
+        batch
+            .schema()
+            .field_with_name("DateModified")
+            .unwrap()
+            .data_type(),
+        &utc
+    );
+    assert!(
+        !batch
+            .schema()
+            .field_with_name("OpenHouseKey")
+            .unwrap()
+            .is_nullable()
+    );
+    assert_eq!(
+        strings(&batch, "OpenHouseKey"),
+        [Some("B"), Some("C"), Some("A")]
+    );
     assert_eq!(strings(&batch, "Zip5"), [Some("94521"), None, None]);
-    assert_eq!(strings(&batch, "Zipcode"), [Some("94521-3711"), Some("9452"), None]);
+    assert_eq!(
+        strings(&batch, "Zipcode"),
+        [Some("94521-3711"), Some("9452"), None]
+    );
     assert_eq!(strings(&batch, "ListingKey"), [None, None, None]);
-    let micros = |column| batch.column_by_name(column).unwrap().as_primitive::<TimestampMicrosecondType>().value(0);
+    let micros = |column| {
+        batch
+            .column_by_name(column)
+            .unwrap()
+            .as_primitive::<TimestampMicrosecondType>()
+            .value(0)
+    };
     assert_eq!(micros("OpenHouseStartTime"), 1_714_867_200_123_456);
-    assert_eq!(micros("DateModified"), -1, "sub-microsecond digits round toward the past");
-    let dates = batch.column_by_name("OpenHouseDate").unwrap().as_primitive::<Date32Type>();
+    assert_eq!(
+        micros("DateModified"),
+        -1,
+        "sub-microsecond digits round toward the past"
+    );
+    let dates = batch
+        .column_by_name("OpenHouseDate")
+        .unwrap()
+        .as_primitive::<Date32Type>();
     assert_eq!(dates.value(2), 19_848); // 2024-05-05
 }
 
@@ -99,7 +156,12 @@ fn file_metadata_is_what_other_engines_expect() {
     let reader = SerializedFileReader::new(File::open(&path).unwrap()).unwrap();
     let metadata = reader.metadata();
     let row_group = metadata.row_group(0);
-    assert!(row_group.columns().iter().all(|column| matches!(column.compression(), Compression::ZSTD(_))));
+    assert!(
+        row_group
+            .columns()
+            .iter()
+            .all(|column| matches!(column.compression(), Compression::ZSTD(_)))
+    );
     let sorting: Vec<_> = row_group
         .sorting_columns()
         .unwrap()
@@ -111,12 +173,18 @@ fn file_metadata_is_what_other_engines_expect() {
     let logical = |index: usize| schema.column(index).logical_type_ref().cloned();
     assert_eq!(
         logical(6),
-        Some(LogicalType::Timestamp(TimestampType { is_adjusted_to_u_t_c: true, unit: ParquetTimeUnit::MICROS }))
+        Some(LogicalType::Timestamp(TimestampType {
+            is_adjusted_to_u_t_c: true,
+            unit: ParquetTimeUnit::MICROS
+        }))
     );
     assert_eq!(logical(3), Some(LogicalType::Date));
     assert_eq!(logical(0), Some(LogicalType::String));
     let encodings = |index: usize| row_group.column(index).encodings().collect::<Vec<_>>();
-    assert!(!encodings(0).contains(&Encoding::RLE_DICTIONARY), "keys are not dictionary-encoded");
+    assert!(
+        !encodings(0).contains(&Encoding::RLE_DICTIONARY),
+        "keys are not dictionary-encoded"
+    );
     assert!(encodings(7).contains(&Encoding::RLE_DICTIONARY), "State is");
 }
 
@@ -124,7 +192,10 @@ fn file_metadata_is_what_other_engines_expect() {
 fn unsorted_batches_are_refused() {
     let mut writer = TableWriter::try_new(Vec::new(), &WriteOptions::default()).unwrap();
     let table = sample();
-    let (first, rest) = (record_batch(&table, 2..3).unwrap(), record_batch(&table, 0..2).unwrap());
+    let (first, rest) = (
+        record_batch(&table, 2..3).unwrap(),
+        record_batch(&table, 0..2).unwrap(),
+    );
     writer.write(&first).unwrap();
     let error = writer.write(&rest).unwrap_err();
     assert!(matches!(error, Error::NotSorted { row: 1 }), "{error}");
@@ -132,7 +203,10 @@ fn unsorted_batches_are_refused() {
     let reversed: Vec<_> = (0..3).rev().map(|row| batch.slice(row, 1)).collect();
     let reversed = arrow_select_concat(&reversed);
     let mut writer = TableWriter::try_new(Vec::new(), &WriteOptions::default()).unwrap();
-    assert!(matches!(writer.write(&reversed), Err(Error::NotSorted { row: 1 })));
+    assert!(matches!(
+        writer.write(&reversed),
+        Err(Error::NotSorted { row: 1 })
+    ));
 }
 
 /// Rows of several batches as one batch, through the Parquet writer's own reader.
@@ -143,15 +217,24 @@ fn arrow_select_concat(batches: &[RecordBatch]) -> RecordBatch {
         writer.write(batch).unwrap();
     }
     writer.close().unwrap();
-    let reader = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes)).unwrap().build().unwrap();
+    let reader = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes))
+        .unwrap()
+        .build()
+        .unwrap();
     reader.map(Result::unwrap).next().unwrap()
 }
 
 #[test]
 fn batches_of_another_schema_are_refused() {
     let mut writer = TableWriter::try_new(Vec::new(), &WriteOptions::default()).unwrap();
-    let other = record_batch(&sample(), 0..3).unwrap().project(&[0, 1]).unwrap();
-    assert!(matches!(writer.write(&other), Err(Error::WrongSchema { .. })));
+    let other = record_batch(&sample(), 0..3)
+        .unwrap()
+        .project(&[0, 1])
+        .unwrap();
+    assert!(matches!(
+        writer.write(&other),
+        Err(Error::WrongSchema { .. })
+    ));
 }
 
 #[test]
@@ -161,28 +244,12 @@ fn an_invalid_level_is_refused_when_set() {
 }
 
 #[test]
-fn a_failed_write_leaves_the_old_file_and_no_temporary() {
-    let folder = tempfile::tempdir().unwrap();
-    let path = folder.path().join("out.parquet");
-    std::fs::write(&path, b"the previous table").unwrap();
-    let unsorted = sample();
-    let error = openhouse_parquet::write_atomically(&path, |out| {
-        let mut writer = TableWriter::try_new(out, &WriteOptions::default())?;
-        writer.write(&record_batch(&unsorted, 1..3)?)?;
-        writer.write(&record_batch(&unsorted, 0..1)?)?;
-        Ok(())
-    })
-    .unwrap_err();
-    assert!(matches!(error, Error::NotSorted { .. }), "{error}");
-    assert_eq!(std::fs::read(&path).unwrap(), b"the previous table");
-    let names: Vec<_> = std::fs::read_dir(folder.path()).unwrap().map(|entry| entry.unwrap().file_name()).collect();
-    assert_eq!(names, [std::ffi::OsString::from("out.parquet")]);
-}
-
-#[test]
 fn rows_split_into_row_groups_read_back_in_order() {
     let keys: Vec<String> = (0..25).map(|i| format!("K{i:02}")).collect();
-    let records: Vec<_> = keys.iter().map(|key| fields(key, "2024-05-04", Some("94521"))).collect();
+    let records: Vec<_> = keys
+        .iter()
+        .map(|key| fields(key, "2024-05-04", Some("94521")))
+        .collect();
     let table = table(&records);
     let options = WriteOptions::default().row_group_rows(10);
     // Batches of 7 rows fill row groups of 10 across batch boundaries.
@@ -205,7 +272,10 @@ fn rows_split_into_row_groups_read_back_in_order() {
     .unwrap();
     assert_eq!(count, 25);
     let (same, _) = write_table(Vec::new(), &table, &options).unwrap();
-    assert_eq!(same, bytes, "the same rows give the same bytes however they are batched");
+    assert_eq!(
+        same, bytes,
+        "the same rows give the same bytes however they are batched"
+    );
 }
 
 #[test]
@@ -215,6 +285,9 @@ fn the_writer_is_an_arrow_record_batch_writer() {
         writer.close().unwrap();
     }
     let batch = record_batch(&sample(), 0..3).unwrap();
-    write_all(TableWriter::try_new(Vec::new(), &WriteOptions::default()).unwrap(), &batch);
+    write_all(
+        TableWriter::try_new(Vec::new(), &WriteOptions::default()).unwrap(),
+        &batch,
+    );
     assert_eq!(batch.schema(), schema());
 }
