@@ -12,7 +12,7 @@ use openhouse_ingest::{
 };
 use openhouse_insights::{Insights, Tally};
 use openhouse_model::{OpenHouse, Rejection};
-use openhouse_parquet::{TableWriter, WriteOptions, WriteSummary, record_batches};
+use openhouse_parquet::{WriteOptions, WriteSummary};
 
 use crate::chunk::{ChunkSink, SinkPool};
 use crate::publish::{self, OutputWriter, PublishPlan};
@@ -486,14 +486,8 @@ fn write_table(
     table: &Table,
     options: &WriteOptions,
 ) -> Result<(WriteSummary, Duration), Error> {
-    let mut writer =
-        TableWriter::try_new(TimedWrite::new(out), options).map_err(Error::from_storage)?;
-    for pieces in record_batches(table, options.rows_per_row_group()) {
-        for piece in pieces? {
-            writer.write(&piece).map_err(Error::from_storage)?;
-        }
-    }
-    let (out, summary) = writer.into_inner().map_err(Error::from_storage)?;
+    let (out, summary) = openhouse_parquet::write_table(TimedWrite::new(out), table, options)
+        .map_err(Error::from_storage)?;
     Ok((summary, out.spent))
 }
 

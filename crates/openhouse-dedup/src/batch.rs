@@ -62,7 +62,7 @@ impl KeyedBatch {
         push_cell(&mut self.scratch, Some(open_house.key));
         let hash = hash_key(&self.scratch);
         let part = &mut self.parts[partition_of(hash)];
-        part.rows.push(open_house);
+        part.rows.push_with_key_cell(open_house, &self.scratch);
         part.hashes.push(hash);
     }
 

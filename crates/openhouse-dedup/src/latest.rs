@@ -25,8 +25,15 @@ pub struct LatestByKey {
 #[derive(Debug, Clone, Default)]
 struct Partition {
     rows: OpenHouseRows,
-    /// Row numbers in `rows`, found by key hash.
-    index: HashTable<u32>,
+    /// Each kept row's number in `rows` and 32 bits of its key's hash: the table grows, and
+    /// tells most keys apart, without reading the rows themselves.
+    index: HashTable<(u32, u32)>,
+}
+
+/// The index's hash of a key: its 32-bit tag spread over 64 bits (the index takes buckets
+/// from the low bits and a tag of its own from the top seven).
+fn index_hash(tag: u32) -> u64 {
+    u64::from(tag).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 impl Default for LatestByKey {
@@ -93,7 +100,9 @@ impl LatestByKey {
     pub fn heap_bytes(&self) -> usize {
         self.partitions
             .iter()
-            .map(|p| p.rows.heap_bytes() + p.index.capacity() * (std::mem::size_of::<u32>() + 1))
+            .map(|p| {
+                p.rows.heap_bytes() + p.index.capacity() * (std::mem::size_of::<(u32, u32)>() + 1)
+            })
             .sum()
     }
 
@@ -123,9 +132,14 @@ impl Partition {
             partition_of(hash_key(rows.key_cell(row)))
         );
         let key = rows.key_cell(row);
+        // The low bits: the partition was chosen by bits 40 to 45.
+        let tag = hash as u32;
         let Partition { rows: kept, index } = self;
-        match index.find(hash, |&kept_row| kept.key_cell(kept_row as usize) == key) {
-            Some(&kept_row) => {
+        let found = index.find(index_hash(tag), |&(kept_row, kept_tag)| {
+            kept_tag == tag && kept.key_cell(kept_row as usize) == key
+        });
+        match found {
+            Some(&(kept_row, _)) => {
                 let kept_row = kept_row as usize;
                 if rows.version(row) > kept.version(kept_row) {
                     kept.replace_from(kept_row, rows, row);
@@ -135,9 +149,7 @@ impl Partition {
                 // A partition holds far fewer than 2^32 rows: the table refuses to sort more
                 // than that many in all.
                 let new_row = kept.push_from(rows, row) as u32;
-                index.insert_unique(hash, new_row, |&kept_row| {
-                    hash_key(kept.key_cell(kept_row as usize))
-                });
+                index.insert_unique(index_hash(tag), (new_row, tag), |&(_, tag)| index_hash(tag));
             }
         }
     }

@@ -120,14 +120,14 @@ pub(crate) fn push_cell(out: &mut Vec<u8>, text: Option<&str>) {
         return;
     };
     let bytes = text.as_bytes();
-    if is_packable_hex(bytes) {
-        out.push(HEX_FIRST + (bytes.len() / 2 - 1) as u8);
-        out.extend(
-            bytes
-                .chunks_exact(2)
-                .map(|pair| (hex_value(pair[0]) << 4) | hex_value(pair[1])),
-        );
-    } else if bytes.len() <= SHORT_RAW_MAX {
+    if !bytes.is_empty()
+        && bytes.len() % 2 == 0
+        && bytes.len() <= MAX_HEX_DIGITS
+        && push_hex(out, bytes)
+    {
+        return;
+    }
+    if bytes.len() <= SHORT_RAW_MAX {
         out.push(bytes.len() as u8);
         out.extend_from_slice(bytes);
     } else {
@@ -139,20 +139,38 @@ pub(crate) fn push_cell(out: &mut Vec<u8>, text: Option<&str>) {
     }
 }
 
-fn is_packable_hex(bytes: &[u8]) -> bool {
-    !bytes.is_empty()
-        && bytes.len() % 2 == 0
-        && bytes.len() <= MAX_HEX_DIGITS
-        && bytes
-            .iter()
-            .all(|&byte| byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte))
-}
-
-fn hex_value(digit: u8) -> u8 {
-    match digit {
-        b'0'..=b'9' => digit - b'0',
-        _ => digit - b'a' + 10,
+/// The value of each byte as a lowercase hex digit; 0xFF for a byte that is not one.
+const HEX_VALUES: [u8; 256] = {
+    let mut values = [0xFF; 256];
+    let mut digit = 0;
+    while digit < 16 {
+        values[DIGITS[digit] as usize] = digit as u8;
+        digit += 1;
     }
+    values
+};
+
+/// Appends the hex cell of `bytes` (an even number of them, at most [`MAX_HEX_DIGITS`]),
+/// or nothing and false when they are not all lowercase hex digits: one pass that decodes
+/// while it checks.
+fn push_hex(out: &mut Vec<u8>, bytes: &[u8]) -> bool {
+    let mut packed = [0u8; MAX_HEX_DIGITS / 2 + 1];
+    let len = bytes.len() / 2;
+    packed[0] = HEX_FIRST + (len - 1) as u8;
+    let mut invalid = 0;
+    for (slot, pair) in packed[1..].iter_mut().zip(bytes.chunks_exact(2)) {
+        let (high, low) = (
+            HEX_VALUES[usize::from(pair[0])],
+            HEX_VALUES[usize::from(pair[1])],
+        );
+        invalid |= high | low;
+        *slot = (high << 4) | (low & 0x0F);
+    }
+    if invalid & 0x80 != 0 {
+        return false;
+    }
+    out.extend_from_slice(&packed[..=len]);
+    true
 }
 
 /// The length in bytes of the cell at the start of `cells`, without reading its text.

@@ -174,9 +174,30 @@ impl OpenHouseRows {
     }
 
     /// Appends a record and returns its row.
+    #[cfg(test)]
     pub(crate) fn push(&mut self, fields: &OpenHouseFields<'_>) -> usize {
+        let mut key_cell = Vec::new();
+        push_cell(&mut key_cell, Some(fields.key));
+        self.push_with_key_cell(fields, &key_cell)
+    }
+
+    /// Appends a record whose key's cell the caller packed already, and returns its row.
+    pub(crate) fn push_with_key_cell(
+        &mut self,
+        fields: &OpenHouseFields<'_>,
+        key_cell: &[u8],
+    ) -> usize {
         let row = self.len();
         self.starts.push(self.bytes.len());
+        let texts = [
+            fields.listing_key,
+            fields.method,
+            fields.state,
+            fields.zipcode,
+        ];
+        // One reservation for the whole row: its text plus at most five bytes of header each.
+        let text_len: usize = texts.iter().flatten().map(|text| text.len() + 5).sum();
+        self.bytes.reserve(HEADER + key_cell.len() + text_len);
         self.bytes
             .extend_from_slice(&days_since_epoch(fields.date).to_le_bytes());
         self.bytes
@@ -189,13 +210,8 @@ impl OpenHouseRows {
             .extend_from_slice(&fields.modified.subsec_nanos().to_le_bytes());
         self.bytes
             .extend_from_slice(&fields.position.record.to_le_bytes());
-        for text in [
-            Some(fields.key),
-            fields.listing_key,
-            fields.method,
-            fields.state,
-            fields.zipcode,
-        ] {
+        self.bytes.extend_from_slice(key_cell);
+        for text in texts {
             push_cell(&mut self.bytes, text);
         }
         row

@@ -78,15 +78,21 @@ enum Source<'a> {
         start: usize,
         end: usize,
     },
-    /// The window is `buffer`; `offset` is where it starts in the decoded input.
+    /// The window is `buffer[start..]`; `offset` is where it starts in the decoded input.
     Thread {
         blocks: Receiver<io::Result<Vec<u8>>>,
         recycle: SyncSender<Vec<u8>>,
         buffer: Vec<u8>,
+        start: usize,
         offset: u64,
         ended: bool,
     },
 }
+
+/// Room the reader thread leaves before each block's bytes, where the unfinished record of
+/// the window before is copied: the window then continues into the new block in place,
+/// without the block itself being copied. A record longer than this takes the slow way.
+const HEADROOM: usize = 64 << 10;
 
 impl<'a> Blocks<'a> {
     pub(crate) fn new(
@@ -137,7 +143,7 @@ impl<'a> Blocks<'a> {
     pub(crate) fn window(&self) -> &[u8] {
         match &self.source {
             Source::Slice { bytes, start, end } => &bytes[*start..*end],
-            Source::Thread { buffer, .. } => buffer,
+            Source::Thread { buffer, start, .. } => &buffer[*start..],
         }
     }
 
@@ -165,10 +171,12 @@ impl<'a> Blocks<'a> {
                 blocks,
                 recycle,
                 buffer,
+                start,
                 offset,
                 ended,
             } => {
-                buffer.drain(..consumed.min(buffer.len()));
+                let consumed = consumed.min(buffer.len() - *start);
+                *start += consumed;
                 *offset += consumed as u64;
                 if *ended {
                     return Ok(false);
@@ -184,15 +192,26 @@ impl<'a> Blocks<'a> {
                         Err(RecvTimeoutError::Disconnected) => break Ok(Vec::new()),
                     }
                 };
-                let block = block.map_err(|source| IngestError::Read { source })?;
-                if block.len() < block_bytes {
+                let mut block = block.map_err(|source| IngestError::Read { source })?;
+                let fresh = block.len().saturating_sub(HEADROOM);
+                if fresh < block_bytes {
                     *ended = true;
                 }
-                let more = !block.is_empty();
-                buffer.extend_from_slice(&block);
+                let carry = buffer.len() - *start;
+                let old = if carry <= HEADROOM && block.len() >= HEADROOM {
+                    // The unfinished record moves into the new block's headroom.
+                    block[HEADROOM - carry..HEADROOM].copy_from_slice(&buffer[*start..]);
+                    *start = HEADROOM - carry;
+                    std::mem::replace(buffer, block)
+                } else {
+                    buffer.drain(..*start);
+                    buffer.extend_from_slice(block.get(HEADROOM..).unwrap_or_default());
+                    *start = 0;
+                    block
+                };
                 // The reader thread may have stopped; a lost buffer is only a lost reuse.
-                let _ = recycle.try_send(block);
-                Ok(more)
+                let _ = recycle.try_send(old);
+                Ok(fresh > 0)
             }
         }
     }
@@ -222,6 +241,7 @@ fn spawn<'a>(
         blocks,
         recycle,
         buffer: Vec::new(),
+        start: 0,
         offset: 0,
         ended: false,
     }
@@ -248,12 +268,10 @@ fn read_blocks(
     loop {
         let started = std::time::Instant::now();
         let cpu_before = thread_cpu_nanos();
+        // Recycled blocks are reused as they are: their bytes are overwritten, never zeroed.
         let mut block = recycled.try_recv().unwrap_or_default();
-        block.clear();
-        block.reserve(block_bytes);
-        let read = (&mut decoded)
-            .take(block_bytes as u64)
-            .read_to_end(&mut block);
+        block.resize(HEADROOM + block_bytes, 0);
+        let read = fill(&mut decoded, &mut block[HEADROOM..]);
         stats.cpu_nanos.fetch_add(
             thread_cpu_nanos().saturating_sub(cpu_before),
             Ordering::Relaxed,
@@ -261,15 +279,32 @@ fn read_blocks(
         stats
             .wall_nanos
             .fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
-        let last = match &read {
-            Ok(_) => block.len() < block_bytes,
-            Err(_) => true,
+        let (last, read) = match read {
+            Ok(filled) => {
+                block.truncate(HEADROOM + filled);
+                (filled < block_bytes, Ok(block))
+            }
+            Err(error) => (true, Err(error)),
         };
         // The receiver is gone when the run stopped early: nothing more to do.
-        if send.send(read.map(|_| block)).is_err() || last {
+        if send.send(read).is_err() || last {
             return;
         }
     }
+}
+
+/// Reads until `buffer` is full or the input ends; returns how many bytes were read.
+fn fill(reader: &mut impl Read, buffer: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buffer.len() {
+        match reader.read(&mut buffer[filled..]) {
+            Ok(0) => break,
+            Ok(read) => filled += read,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(filled)
 }
 
 /// The reader, decompressing when its first bytes say it is gzip or zstd.

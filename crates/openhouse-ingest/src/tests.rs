@@ -401,3 +401,18 @@ fn stage_times_are_reported() {
     assert!(summary.times.parse.wall > std::time::Duration::ZERO);
     assert!(summary.times.split.wall > std::time::Duration::ZERO);
 }
+
+#[test]
+fn a_record_longer_than_the_headroom_is_read_whole() {
+    let long = RECORD.replace("\"A\"", &format!("\"{}\"", "a".repeat(200_000)));
+    let feed = format!("{RECORD}\n{long}\n{RECORD}\n");
+    let from_reader = outcome(collect(reader(feed.as_bytes()), &options(4096, 1000)));
+    let from_slice = outcome(collect(
+        Input::Bytes(feed.as_bytes()),
+        &IngestOptions::default(),
+    ));
+    assert_eq!(from_reader, from_slice);
+    let (collected, _, _) = from_reader.unwrap();
+    assert_eq!(collected.open_houses.len(), 3);
+    assert_eq!(collected.open_houses[1].key().len(), 200_000);
+}

@@ -54,11 +54,10 @@ impl UtcTimestamp {
         let (hour, minute, second) = time_fields(&bytes[11..19])?;
         let (nanos, zone) = split_fraction(&bytes[19..])?;
         check_zone(zone)?;
-        let date = calendar_date(year, month, day)?;
+        let days = civil_days(year, month, day)?;
         if hour > 23 || minute > 59 || second > 59 {
             return Err(TemporalError::OutOfRange);
         }
-        let days = i64::from(days_since_epoch(date));
         let unix_seconds = days * SECONDS_PER_DAY
             + i64::from(hour) * 3600
             + i64::from(minute) * 60
@@ -149,6 +148,29 @@ fn date_fields(bytes: &[u8]) -> Result<(u32, u32, u32), TemporalError> {
         digits(&bytes[5..7])?,
         digits(&bytes[8..10])?,
     ))
+}
+
+/// Days from 1970-01-01 to a proleptic Gregorian date given as digits (year 0 to 9999),
+/// checking that the day exists: the arithmetic of H. Hinnant's `days_from_civil`, which
+/// every timestamp of a feed goes through, so it avoids building a calendar date.
+fn civil_days(year: u32, month: u32, day: u32) -> Result<i64, TemporalError> {
+    const DAYS_IN_MONTH: [u32; 12] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let month_days = match month {
+        2 if leap => 29,
+        1..=12 => DAYS_IN_MONTH[month as usize - 1],
+        _ => return Err(TemporalError::OutOfRange),
+    };
+    if day == 0 || day > month_days {
+        return Err(TemporalError::OutOfRange);
+    }
+    let (year, month, day) = (i64::from(year), i64::from(month), i64::from(day));
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let day_of_year = (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    Ok(era * 146_097 + day_of_era - 719_468)
 }
 
 fn calendar_date(year: u32, month: u32, day: u32) -> Result<Date, TemporalError> {
@@ -352,6 +374,15 @@ mod tests {
         );
         assert_eq!(date_from_days_since_epoch(i64::MAX), None);
         assert_eq!(date_from_days_since_epoch(100_000_000), None);
+    }
+
+    proptest! {
+        #[test]
+        fn civil_days_agree_with_the_calendar(days in -719_528i64..2_932_897) {
+            let date = date_from_days_since_epoch(days).unwrap();
+            let computed = civil_days(date.year() as u32, u8::from(date.month()).into(), date.day().into());
+            prop_assert_eq!(computed, Ok(days));
+        }
     }
 
     #[test]
