@@ -22,12 +22,15 @@ const SHORT_RAW_MAX: usize = 0x7F;
 /// Hex texts longer than this are kept raw.
 pub const MAX_HEX_DIGITS: usize = 2 * (HEX_LAST - HEX_FIRST + 1) as usize;
 
-/// One text as the row store holds it: raw UTF-8, or packed hex digits.
+/// One text as the row store holds it: its UTF-8 bytes, or the bytes that its lowercase hex
+/// digits encode, two digits a byte.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Text<'a> {
-    /// The text itself.
-    Raw(&'a str),
-    /// The bytes that lowercase hex digits encode, two digits a byte.
+pub struct Text<'a>(Repr<'a>);
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Repr<'a> {
+    /// UTF-8, as every cell was written from a `str`.
+    Raw(&'a [u8]),
     Hex(&'a [u8]),
 }
 
@@ -36,30 +39,55 @@ pub type TextBuffer = [u8; MAX_HEX_DIGITS];
 
 const DIGITS: &[u8; 16] = b"0123456789abcdef";
 
+/// The two hex digits of each byte, as one little-endian `u16`.
+const DIGIT_PAIRS: [u16; 256] = {
+    let mut pairs = [0; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        pairs[byte] = u16::from_le_bytes([DIGITS[byte >> 4], DIGITS[byte & 0x0F]]);
+        byte += 1;
+    }
+    pairs
+};
+
 impl<'a> Text<'a> {
     /// The text, spelled out in `buffer` when it is packed.
     pub fn as_str<'b>(&'b self, buffer: &'b mut TextBuffer) -> &'b str
     where
         'a: 'b,
     {
-        match *self {
-            Text::Raw(text) => text,
-            Text::Hex(bytes) => {
-                for (pair, byte) in buffer.chunks_exact_mut(2).zip(bytes) {
-                    pair[0] = DIGITS[usize::from(byte >> 4)];
-                    pair[1] = DIGITS[usize::from(byte & 0x0F)];
+        let bytes = match self.0 {
+            Repr::Raw(bytes) => bytes,
+            Repr::Hex(bytes) => {
+                for (pair, &byte) in buffer.chunks_exact_mut(2).zip(bytes) {
+                    pair.copy_from_slice(&DIGIT_PAIRS[usize::from(byte)].to_le_bytes());
                 }
-                // Hex digits are ASCII, so this never fails.
-                std::str::from_utf8(&buffer[..2 * bytes.len()]).unwrap_or_default()
+                &buffer[..2 * bytes.len()]
+            }
+        };
+        // Cells are written from `str`s, and hex digits are ASCII: never fails.
+        std::str::from_utf8(bytes).unwrap_or_default()
+    }
+
+    /// Appends the text's UTF-8 bytes to `out`.
+    pub fn write_utf8(&self, out: &mut Vec<u8>) {
+        match self.0 {
+            Repr::Raw(bytes) => out.extend_from_slice(bytes),
+            Repr::Hex(bytes) => {
+                let mut digits = [0u8; MAX_HEX_DIGITS];
+                for (pair, &byte) in digits.chunks_exact_mut(2).zip(bytes) {
+                    pair.copy_from_slice(&DIGIT_PAIRS[usize::from(byte)].to_le_bytes());
+                }
+                out.extend_from_slice(&digits[..2 * bytes.len()]);
             }
         }
     }
 
     /// The text's length in bytes.
     pub fn len(&self) -> usize {
-        match self {
-            Text::Raw(text) => text.len(),
-            Text::Hex(bytes) => 2 * bytes.len(),
+        match self.0 {
+            Repr::Raw(bytes) => bytes.len(),
+            Repr::Hex(bytes) => 2 * bytes.len(),
         }
     }
 
@@ -68,19 +96,26 @@ impl<'a> Text<'a> {
         self.len() == 0
     }
 
+    /// The text's bytes when it is held as they are (not packed).
+    pub fn raw_bytes(&self) -> Option<&'a [u8]> {
+        match self.0 {
+            Repr::Raw(bytes) => Some(bytes),
+            Repr::Hex(_) => None,
+        }
+    }
+
     /// The first eight bytes of the text, big-endian and zero-padded: orders most pairs of
     /// texts as their bytes would, without spelling them out.
     pub fn prefix(&self) -> u64 {
         let mut head = [0u8; 8];
-        match *self {
-            Text::Raw(text) => {
-                let bytes = &text.as_bytes()[..text.len().min(8)];
+        match self.0 {
+            Repr::Raw(bytes) => {
+                let bytes = &bytes[..bytes.len().min(8)];
                 head[..bytes.len()].copy_from_slice(bytes);
             }
-            Text::Hex(bytes) => {
-                for (pair, byte) in head.chunks_exact_mut(2).zip(bytes) {
-                    pair[0] = DIGITS[usize::from(byte >> 4)];
-                    pair[1] = DIGITS[usize::from(byte & 0x0F)];
+            Repr::Hex(bytes) => {
+                for (pair, &byte) in head.chunks_exact_mut(2).zip(bytes) {
+                    pair.copy_from_slice(&DIGIT_PAIRS[usize::from(byte)].to_le_bytes());
                 }
             }
         }
@@ -89,16 +124,19 @@ impl<'a> Text<'a> {
 
     /// Orders two texts as `str` orders them.
     pub fn cmp_text(&self, other: &Text<'_>) -> std::cmp::Ordering {
-        match (self, other) {
-            (Text::Raw(a), Text::Raw(b)) => a.cmp(b),
+        match (self.0, other.0) {
+            (Repr::Raw(a), Repr::Raw(b)) => a.cmp(b),
             // Lowercase hex digits sort as the values they encode, digit by digit.
-            (Text::Hex(a), Text::Hex(b)) => a.cmp(b),
+            (Repr::Hex(a), Repr::Hex(b)) => a.cmp(b),
             _ => {
                 let (mut left, mut right) = ([0; MAX_HEX_DIGITS], [0; MAX_HEX_DIGITS]);
                 self.as_str(&mut left).cmp(other.as_str(&mut right))
             }
         }
     }
+
+    /// The empty text.
+    pub const EMPTY: Text<'static> = Text(Repr::Raw(b""));
 }
 
 impl fmt::Display for Text<'_> {
@@ -201,27 +239,30 @@ pub(crate) fn read_cell(cells: &[u8]) -> (Option<Text<'_>>, usize) {
         ABSENT => (None, 1),
         HEX_FIRST..=HEX_LAST => {
             let len = usize::from(header - HEX_FIRST) + 1;
-            (cells.get(1..1 + len).map(Text::Hex), 1 + len)
+            (
+                cells.get(1..1 + len).map(|bytes| Text(Repr::Hex(bytes))),
+                1 + len,
+            )
         }
         LONG_RAW => {
             let len = cells
                 .get(1..5)
                 .and_then(|bytes| bytes.try_into().ok())
                 .map_or(0, |bytes| u32::from_le_bytes(bytes) as usize);
-            (raw(cells.get(5..5 + len)), 5 + len)
+            (
+                cells.get(5..5 + len).map(|bytes| Text(Repr::Raw(bytes))),
+                5 + len,
+            )
         }
         _ => {
             let len = usize::from(header);
-            (raw(cells.get(1..1 + len)), 1 + len)
+            (
+                cells.get(1..1 + len).map(|bytes| Text(Repr::Raw(bytes))),
+                1 + len,
+            )
         }
     };
     (text, len.min(cells.len()))
-}
-
-fn raw(bytes: Option<&[u8]>) -> Option<Text<'_>> {
-    bytes
-        .and_then(|bytes| std::str::from_utf8(bytes).ok())
-        .map(Text::Raw)
 }
 
 #[cfg(test)]
@@ -303,6 +344,9 @@ mod tests {
         fn packed_texts_order_and_prefix_as_str_does(a in texts(), b in texts()) {
             let (cell_a, cell_b) = (cell(Some(&a)), cell(Some(&b)));
             let (text_a, text_b) = (read_cell(&cell_a).0.unwrap(), read_cell(&cell_b).0.unwrap());
+            let mut written = Vec::new();
+            text_a.write_utf8(&mut written);
+            prop_assert_eq!(written, a.as_bytes());
             prop_assert_eq!(text_a.cmp_text(&text_b), a.cmp(&b));
             prop_assert!(text_a.prefix() <= text_b.prefix() || a > b);
             prop_assert_eq!(cell_a == cell_b, a == b);

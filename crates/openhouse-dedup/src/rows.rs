@@ -54,6 +54,11 @@ impl<'a> RowBytes<'a> {
         self.bytes.get(HEADER..).unwrap_or_default()
     }
 
+    /// From the row's first byte to the end of its block.
+    pub(crate) fn bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+
     /// The row's length in bytes.
     pub(crate) fn len(&self) -> usize {
         let cells = self.cells();
@@ -90,7 +95,7 @@ impl<'a> RowBytes<'a> {
 
     /// The key, which every row has.
     pub(crate) fn key(&self) -> Text<'a> {
-        self.text(TextField::OpenHouseKey).unwrap_or(Text::Raw(""))
+        self.text(TextField::OpenHouseKey).unwrap_or(Text::EMPTY)
     }
 
     pub(crate) fn version(&self) -> Version {
@@ -161,11 +166,87 @@ impl<'a> RowBytes<'a> {
 /// which version wins.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct OpenHouseRows {
-    /// Where each row starts in `bytes`.
-    starts: Vec<usize>,
-    bytes: Vec<u8>,
-    /// Bytes of `bytes` that no row points to any more.
+    /// Where each row starts in `arena`.
+    starts: Vec<u64>,
+    arena: Arena,
+    /// Bytes of the arena that no row points to any more.
     garbage: usize,
+}
+
+/// Bytes kept in blocks that never move: growing adds a block rather than copying the whole
+/// arena, and never holds more than one block of slack, whatever the arena's size.
+#[derive(Debug, Clone, Default)]
+struct Arena {
+    blocks: Vec<Vec<u8>>,
+    used: usize,
+}
+
+/// The first block's size; each further block is twice the last, up to [`MAX_BLOCK_BYTES`],
+/// so that a chunk's small batch stays small and a large table wastes little. A longer row
+/// gets a block of its own size.
+const FIRST_BLOCK_BYTES: usize = 4 << 10;
+/// The largest block made for rows that fit in it.
+const MAX_BLOCK_BYTES: usize = 256 << 10;
+/// An address is a block number above these bits and an offset in the block below.
+const OFFSET_BITS: u32 = 40;
+
+impl Arena {
+    /// Makes room for `len` bytes in one block and returns the address they will start at;
+    /// the bytes are then appended to [`Arena::last`].
+    fn make_room(&mut self, len: usize) -> u64 {
+        let fits = self
+            .blocks
+            .last()
+            .is_some_and(|block| block.capacity() - block.len() >= len);
+        if !fits {
+            let next = self.blocks.last().map_or(FIRST_BLOCK_BYTES, |block| {
+                (2 * block.capacity()).min(MAX_BLOCK_BYTES)
+            });
+            self.blocks.push(Vec::with_capacity(len.max(next)));
+        }
+        let block = self.blocks.len() - 1;
+        ((block as u64) << OFFSET_BITS) | self.blocks[block].len() as u64
+    }
+
+    /// The block being filled.
+    fn last(&mut self) -> &mut Vec<u8> {
+        if self.blocks.is_empty() {
+            self.blocks.push(Vec::with_capacity(FIRST_BLOCK_BYTES));
+        }
+        let last = self.blocks.len() - 1;
+        &mut self.blocks[last]
+    }
+
+    /// The bytes from `address` to the end of its block.
+    fn from(&self, address: u64) -> &[u8] {
+        let block = (address >> OFFSET_BITS) as usize;
+        let offset = (address & ((1 << OFFSET_BITS) - 1)) as usize;
+        self.blocks
+            .get(block)
+            .and_then(|block| block.get(offset..))
+            .unwrap_or_default()
+    }
+
+    fn from_mut(&mut self, address: u64) -> &mut [u8] {
+        let block = (address >> OFFSET_BITS) as usize;
+        let offset = (address & ((1 << OFFSET_BITS) - 1)) as usize;
+        self.blocks
+            .get_mut(block)
+            .and_then(|block| block.get_mut(offset..))
+            .unwrap_or_default()
+    }
+
+    /// Appends `bytes` in one block and returns their address.
+    fn push(&mut self, bytes: &[u8]) -> u64 {
+        let address = self.make_room(bytes.len());
+        self.last().extend_from_slice(bytes);
+        self.used += bytes.len();
+        address
+    }
+
+    fn capacity(&self) -> usize {
+        self.blocks.iter().map(Vec::capacity).sum()
+    }
 }
 
 impl OpenHouseRows {
@@ -188,40 +269,42 @@ impl OpenHouseRows {
         key_cell: &[u8],
     ) -> usize {
         let row = self.len();
-        self.starts.push(self.bytes.len());
         let texts = [
             fields.listing_key,
             fields.method,
             fields.state,
             fields.zipcode,
         ];
-        // One reservation for the whole row: its text plus at most five bytes of header each.
-        let text_len: usize = texts.iter().flatten().map(|text| text.len() + 5).sum();
-        self.bytes.reserve(HEADER + key_cell.len() + text_len);
-        self.bytes
-            .extend_from_slice(&days_since_epoch(fields.date).to_le_bytes());
-        self.bytes
-            .extend_from_slice(&fields.start.unix_micros().to_le_bytes());
-        self.bytes
-            .extend_from_slice(&fields.end.unix_micros().to_le_bytes());
-        self.bytes
-            .extend_from_slice(&fields.modified.unix_seconds().to_le_bytes());
-        self.bytes
-            .extend_from_slice(&fields.modified.subsec_nanos().to_le_bytes());
-        self.bytes
-            .extend_from_slice(&fields.position.record.to_le_bytes());
-        self.bytes.extend_from_slice(key_cell);
+        // The row goes in one block: room for its text plus at most five header bytes each
+        // (packing only ever shrinks a text).
+        let most: usize = HEADER
+            + key_cell.len()
+            + texts
+                .iter()
+                .map(|text| text.map_or(1, |text| text.len() + 5))
+                .sum::<usize>();
+        self.starts.push(self.arena.make_room(most));
+        let bytes = self.arena.last();
+        let before = bytes.len();
+        bytes.extend_from_slice(&days_since_epoch(fields.date).to_le_bytes());
+        bytes.extend_from_slice(&fields.start.unix_micros().to_le_bytes());
+        bytes.extend_from_slice(&fields.end.unix_micros().to_le_bytes());
+        bytes.extend_from_slice(&fields.modified.unix_seconds().to_le_bytes());
+        bytes.extend_from_slice(&fields.modified.subsec_nanos().to_le_bytes());
+        bytes.extend_from_slice(&fields.position.record.to_le_bytes());
+        bytes.extend_from_slice(key_cell);
         for text in texts {
-            push_cell(&mut self.bytes, text);
+            push_cell(bytes, text);
         }
+        self.arena.used += bytes.len() - before;
         row
     }
 
     /// Appends row `row` of `other` and returns its row here.
     pub(crate) fn push_from(&mut self, other: &OpenHouseRows, row: usize) -> usize {
         let here = self.len();
-        self.starts.push(self.bytes.len());
-        self.bytes.extend_from_slice(other.row_bytes(row));
+        let address = self.arena.push(other.row_bytes(row));
+        self.starts.push(address);
         here
     }
 
@@ -231,36 +314,32 @@ impl OpenHouseRows {
         let new = other.row_bytes(other_row);
         let old_len = self.row_bytes(row).len();
         if new.len() <= old_len {
-            let start = self.starts[row];
-            self.bytes[start..start + new.len()].copy_from_slice(new);
+            self.arena.from_mut(self.starts[row])[..new.len()].copy_from_slice(new);
             self.garbage += old_len - new.len();
         } else {
             self.garbage += old_len;
-            self.starts[row] = self.bytes.len();
-            self.bytes.extend_from_slice(new);
+            self.starts[row] = self.arena.push(new);
         }
     }
 
     /// Rewrites the arena without the bytes no row points to, once they are the larger
     /// part of it.
     pub(crate) fn compact_when_mostly_garbage(&mut self) {
-        if self.garbage * 2 <= self.bytes.len() {
+        if self.garbage * 2 <= self.arena.used {
             return;
         }
-        let mut bytes = Vec::with_capacity(self.bytes.len() - self.garbage);
+        let mut arena = Arena::default();
         for row in 0..self.len() {
-            let start = bytes.len();
-            bytes.extend_from_slice(self.row_bytes(row));
-            self.starts[row] = start;
+            self.starts[row] = arena.push(self.row_bytes(row));
         }
-        self.bytes = bytes;
+        self.arena = arena;
         self.garbage = 0;
     }
 
     /// The bytes of row `row`: its fixed fields, then its cells from key to zipcode.
     fn row_bytes(&self, row: usize) -> &[u8] {
-        let start = self.starts[row];
-        &self.bytes[start..start + self.row(row).len()]
+        let bytes = self.arena.from(self.starts[row]);
+        &bytes[..self.row(row).len().min(bytes.len())]
     }
 
     /// Row `row`.
@@ -268,21 +347,16 @@ impl OpenHouseRows {
         self.at(self.starts[row])
     }
 
-    /// Where row `row` starts in the arena.
-    pub(crate) fn start(&self, row: usize) -> usize {
+    /// Where row `row` is in the arena.
+    pub(crate) fn start(&self, row: usize) -> u64 {
         self.starts[row]
     }
 
-    /// The row that starts at byte `start` of the arena.
-    pub(crate) fn at(&self, start: usize) -> RowBytes<'_> {
+    /// The row at `address` in the arena.
+    pub(crate) fn at(&self, address: u64) -> RowBytes<'_> {
         RowBytes {
-            bytes: self.bytes.get(start..).unwrap_or_default(),
+            bytes: self.arena.from(address),
         }
-    }
-
-    /// The arena, for prefetching.
-    pub(crate) fn arena(&self) -> &[u8] {
-        &self.bytes
     }
 
     /// The key's cell: equal keys have equal cells.
@@ -296,12 +370,17 @@ impl OpenHouseRows {
 
     /// Bytes held, roughly: for memory accounting and tests.
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.starts.capacity() * std::mem::size_of::<usize>() + self.bytes.capacity()
+        self.starts.capacity() * std::mem::size_of::<u64>() + self.arena.capacity()
     }
 
+    /// Empties the rows, keeping the first block of the arena for reuse.
     pub(crate) fn clear(&mut self) {
         self.starts.clear();
-        self.bytes.clear();
+        self.arena.blocks.truncate(1);
+        if let Some(block) = self.arena.blocks.first_mut() {
+            block.clear();
+        }
+        self.arena.used = 0;
         self.garbage = 0;
     }
 }

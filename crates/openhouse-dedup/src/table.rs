@@ -39,7 +39,7 @@ pub struct Table {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct RowRef {
     partition: u32,
-    start: usize,
+    start: u64,
 }
 
 impl Table {
@@ -136,10 +136,7 @@ impl Table {
         let Some(&RowRef { partition, start }) = self.order.get(index) else {
             return;
         };
-        let Some(row) = self.partitions[partition as usize].arena().get(start..) else {
-            return;
-        };
-        prefetch(row);
+        prefetch(self.partitions[partition as usize].at(start).bytes());
     }
 
     /// Every row in the table's order.
@@ -176,11 +173,12 @@ impl Table {
 
 /// The 5-digit ZIP of a zipcode text, if it is one.
 pub fn zip5_of(zipcode: Option<Text<'_>>) -> Option<Zip5> {
-    match zipcode? {
-        Text::Raw(text) => Zip5::from_zipcode(text),
+    let zipcode = zipcode?;
+    match zipcode.raw_bytes() {
+        Some(bytes) => Zip5::from_bytes(bytes),
         // Hex digits that happen to be all decimal, such as `945210`: never a ZIP's form,
         // but checked the same way rather than assumed.
-        packed @ Text::Hex(_) => Zip5::from_zipcode(&packed.to_string()),
+        None => Zip5::from_zipcode(&zipcode.to_string()),
     }
 }
 

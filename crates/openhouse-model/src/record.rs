@@ -254,7 +254,11 @@ impl<'de> Deserialize<'de> for Zip5 {
 impl Zip5 {
     /// The ZIP of a `DDDDD` or `DDDDD-DDDD` zipcode; `None` for anything else.
     pub fn from_zipcode(zipcode: &str) -> Option<Zip5> {
-        let bytes = zipcode.as_bytes();
+        Zip5::from_bytes(zipcode.as_bytes())
+    }
+
+    /// [`Zip5::from_zipcode`] of a zipcode's UTF-8 bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Option<Zip5> {
         let well_formed = match bytes.len() {
             5 => true,
             10 => bytes[5] == b'-' && bytes[6..].iter().all(u8::is_ascii_digit),

@@ -3,10 +3,10 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use arrow_array::builder::StringBuilder;
-use arrow_array::{ArrayRef, Date32Array, RecordBatch, TimestampMicrosecondArray};
+use arrow_array::{ArrayRef, Date32Array, RecordBatch, StringArray, TimestampMicrosecondArray};
+use arrow_buffer::{Buffer, NullBufferBuilder, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
-use openhouse_dedup::{Table, TableRow, Text, TextBuffer, TextField, zip5_of};
+use openhouse_dedup::{Table, TableRow, TextField, zip5_of};
 use rayon::prelude::*;
 
 use crate::Error;
@@ -145,21 +145,16 @@ pub fn schema() -> SchemaRef {
 /// gathering cache-friendly. [`record_batches`] gathers many batches in parallel.
 pub fn record_batch(table: &Table, rows: Range<usize>) -> Result<RecordBatch, Error> {
     let rows = rows.start.min(table.len())..rows.end.min(table.len());
-    let mut builders: Vec<Builder> = COLUMNS
-        .iter()
-        .map(|column| Builder::new(column.source, rows.len()))
-        .collect();
-    let mut buffer = [0; openhouse_dedup::MAX_HEX_DIGITS];
+    let mut gathered = Gathered::with_capacity(rows.len());
     for index in rows {
         // Rows in the table's order jump between partitions: ask for a row a little ahead.
         table.prefetch(index + PREFETCH_DISTANCE);
-        let row = table.row(index);
-        let texts = row.texts();
-        for builder in &mut builders {
-            builder.append(&row, &texts, &mut buffer);
-        }
+        gathered.append(&table.row(index));
     }
-    let columns = builders.into_iter().map(Builder::finish).collect();
+    let columns = COLUMNS
+        .iter()
+        .map(|column| gathered.take(column.source))
+        .collect::<Result<_, _>>()?;
     Ok(RecordBatch::try_new(schema(), columns)?)
 }
 
@@ -167,63 +162,132 @@ pub fn record_batch(table: &Table, rows: Range<usize>) -> Result<RecordBatch, Er
 /// to memory, near enough that the row is still cached when its turn comes.
 const PREFETCH_DISTANCE: usize = 8;
 
-/// One column being gathered.
-enum Builder {
-    Text(TextField, StringBuilder),
-    Zip5(StringBuilder),
-    Date(Vec<i32>),
-    Micros(Source, Vec<i64>),
+/// Every column of a batch being gathered, row by row: one visit per row fills them all, in
+/// straight-line code.
+struct Gathered {
+    /// In [`TextField`] order.
+    texts: [TextColumn; 5],
+    zip5: TextColumn,
+    dates: Vec<i32>,
+    starts: Vec<i64>,
+    ends: Vec<i64>,
+    modified: Vec<i64>,
 }
 
-impl Builder {
-    fn new(source: Source, rows: usize) -> Builder {
-        match source {
-            Source::Text(field) => {
-                Builder::Text(field, StringBuilder::with_capacity(rows, rows * 16))
-            }
-            Source::Zip5 => Builder::Zip5(StringBuilder::with_capacity(rows, rows * 5)),
-            Source::Date => Builder::Date(Vec::with_capacity(rows)),
-            Source::Start | Source::End | Source::Modified => {
-                Builder::Micros(source, Vec::with_capacity(rows))
-            }
+impl Gathered {
+    fn with_capacity(rows: usize) -> Gathered {
+        // Bytes a row's text takes in each column, on real feeds; a column grows if needed.
+        let widths = [32, 32, 10, 2, 5];
+        Gathered {
+            texts: widths.map(|width| TextColumn::with_capacity(rows, rows * width)),
+            zip5: TextColumn::with_capacity(rows, rows * 5),
+            dates: Vec::with_capacity(rows),
+            starts: Vec::with_capacity(rows),
+            ends: Vec::with_capacity(rows),
+            modified: Vec::with_capacity(rows),
         }
     }
 
-    fn append(
-        &mut self,
-        row: &TableRow<'_>,
-        texts: &[Option<Text<'_>>; 5],
-        buffer: &mut TextBuffer,
-    ) {
-        match self {
-            Builder::Text(field, builder) => match texts[*field as usize] {
-                Some(text) => builder.append_value(text.as_str(buffer)),
-                None => builder.append_null(),
-            },
-            Builder::Zip5(builder) => builder.append_option(
-                zip5_of(texts[TextField::Zipcode as usize])
-                    .as_ref()
-                    .map(|zip| zip.as_str()),
-            ),
-            Builder::Date(days) => days.push(row.date_days()),
-            Builder::Micros(source, micros) => micros.push(match source {
-                Source::Start => row.start_micros(),
-                Source::End => row.end_micros(),
-                _ => row.modified().unix_micros(),
-            }),
+    fn append(&mut self, row: &TableRow<'_>) {
+        let texts = row.texts();
+        for (column, text) in self.texts.iter_mut().zip(texts) {
+            match text {
+                Some(text) => column.append_with(|values| text.write_utf8(values)),
+                None => column.append_null(),
+            }
+        }
+        match zip5_of(texts[TextField::Zipcode as usize]) {
+            Some(zip) => self
+                .zip5
+                .append_with(|values| values.extend_from_slice(zip.as_str().as_bytes())),
+            None => self.zip5.append_null(),
+        }
+        self.dates.push(row.date_days());
+        self.starts.push(row.start_micros());
+        self.ends.push(row.end_micros());
+        self.modified.push(row.modified().unix_micros());
+    }
+
+    /// The finished array of one column.
+    fn take(&mut self, source: Source) -> Result<ArrayRef, Error> {
+        let timestamps = |micros: &mut Vec<i64>| -> ArrayRef {
+            Arc::new(TimestampMicrosecondArray::from(std::mem::take(micros)).with_timezone("UTC"))
+        };
+        Ok(match source {
+            Source::Text(field) => std::mem::take(&mut self.texts[field as usize]).finish()?,
+            Source::Zip5 => std::mem::take(&mut self.zip5).finish()?,
+            Source::Date => Arc::new(Date32Array::from(std::mem::take(&mut self.dates))),
+            Source::Start => timestamps(&mut self.starts),
+            Source::End => timestamps(&mut self.ends),
+            Source::Modified => timestamps(&mut self.modified),
+        })
+    }
+}
+
+/// A string column built from the bytes of the rows' texts, checked as UTF-8 once when it is
+/// finished rather than value by value (the cells were written from `str`s anyway).
+struct TextColumn {
+    offsets: Vec<i32>,
+    values: Vec<u8>,
+    nulls: NullBufferBuilder,
+}
+
+impl Default for TextColumn {
+    fn default() -> Self {
+        TextColumn::with_capacity(0, 0)
+    }
+}
+
+impl TextColumn {
+    fn with_capacity(rows: usize, bytes: usize) -> TextColumn {
+        let mut offsets = Vec::with_capacity(rows + 1);
+        offsets.push(0);
+        TextColumn {
+            offsets,
+            values: Vec::with_capacity(bytes),
+            nulls: NullBufferBuilder::new(rows),
         }
     }
 
-    fn finish(self) -> ArrayRef {
-        match self {
-            Builder::Text(_, mut builder) | Builder::Zip5(mut builder) => {
-                Arc::new(builder.finish())
-            }
-            Builder::Date(days) => Arc::new(Date32Array::from(days)),
-            Builder::Micros(_, micros) => {
-                Arc::new(TimestampMicrosecondArray::from(micros).with_timezone("UTC"))
-            }
+    fn append_with(&mut self, write: impl FnOnce(&mut Vec<u8>)) {
+        write(&mut self.values);
+        self.nulls.append_non_null();
+        self.push_offset();
+    }
+
+    fn append_null(&mut self) {
+        self.nulls.append_null();
+        self.push_offset();
+    }
+
+    fn push_offset(&mut self) {
+        // Past 2 GiB the offset goes negative, which `finish` refuses.
+        self.offsets
+            .push(i32::try_from(self.values.len()).unwrap_or(i32::MIN));
+    }
+
+    fn finish(mut self) -> Result<ArrayRef, Error> {
+        if self.offsets.iter().any(|&offset| offset < 0) {
+            return Err(Error::TextTooLong);
         }
+        let offsets = OffsetBuffer::new(ScalarBuffer::from(self.offsets));
+        let array =
+            StringArray::try_new(offsets, Buffer::from_vec(self.values), self.nulls.finish())?;
+        Ok(Arc::new(array))
+    }
+}
+
+/// Rows `rows` as one batch, or as several when their text is too long for one (records of
+/// megabytes: each half is tried in turn).
+fn gather(table: &Table, rows: Range<usize>) -> Result<Vec<RecordBatch>, Error> {
+    match record_batch(table, rows.clone()) {
+        Err(Error::TextTooLong) if rows.len() > 1 => {
+            let middle = rows.start + rows.len() / 2;
+            let mut halves = gather(table, rows.start..middle)?;
+            halves.extend(gather(table, middle..rows.end)?);
+            Ok(halves)
+        }
+        batch => Ok(vec![batch?]),
     }
 }
 
@@ -245,7 +309,8 @@ pub fn record_batches(
             .step_by(ROWS_PER_GATHER)
             .collect::<Vec<_>>()
             .into_par_iter()
-            .map(|piece| record_batch(table, piece..(piece + ROWS_PER_GATHER).min(end)))
-            .collect()
+            .map(|piece| gather(table, piece..(piece + ROWS_PER_GATHER).min(end)))
+            .collect::<Result<Vec<Vec<RecordBatch>>, Error>>()
+            .map(|pieces| pieces.into_iter().flatten().collect())
     })
 }

@@ -22,6 +22,9 @@ pub enum Error {
         /// The first row out of order.
         row: usize,
     },
+    /// One batch's text column would hold more than 2 GiB, beyond a string column's reach.
+    #[error("a batch of the table holds more than 2 GiB of text in one column")]
+    TextTooLong,
     /// A batch handed to the table writer does not have the table's schema.
     #[error("the batch's columns are not the open-house table's: {found:?}")]
     WrongSchema {
