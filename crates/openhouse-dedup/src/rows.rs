@@ -284,14 +284,18 @@ impl OpenHouseRows {
                 .map(|text| text.map_or(1, |text| text.len() + 5))
                 .sum::<usize>();
         self.starts.push(self.arena.make_room(most));
+        let mut header = [0u8; HEADER];
+        header[DATE..START].copy_from_slice(&days_since_epoch(fields.date).to_le_bytes());
+        header[START..END].copy_from_slice(&fields.start.unix_micros().to_le_bytes());
+        header[END..MODIFIED_SECONDS].copy_from_slice(&fields.end.unix_micros().to_le_bytes());
+        header[MODIFIED_SECONDS..MODIFIED_NANOS]
+            .copy_from_slice(&fields.modified.unix_seconds().to_le_bytes());
+        header[MODIFIED_NANOS..RECORD]
+            .copy_from_slice(&fields.modified.subsec_nanos().to_le_bytes());
+        header[RECORD..HEADER].copy_from_slice(&fields.position.record.to_le_bytes());
         let bytes = self.arena.last();
         let before = bytes.len();
-        bytes.extend_from_slice(&days_since_epoch(fields.date).to_le_bytes());
-        bytes.extend_from_slice(&fields.start.unix_micros().to_le_bytes());
-        bytes.extend_from_slice(&fields.end.unix_micros().to_le_bytes());
-        bytes.extend_from_slice(&fields.modified.unix_seconds().to_le_bytes());
-        bytes.extend_from_slice(&fields.modified.subsec_nanos().to_le_bytes());
-        bytes.extend_from_slice(&fields.position.record.to_le_bytes());
+        bytes.extend_from_slice(&header);
         bytes.extend_from_slice(key_cell);
         for text in texts {
             push_cell(bytes, text);

@@ -26,6 +26,8 @@ mod table;
 
 use std::collections::{BTreeMap, HashMap};
 
+use foldhash::fast::FixedState;
+
 use openhouse_model::{Date, OpenHouse, Zip5};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use time::Duration;
@@ -33,8 +35,10 @@ use time::Duration;
 /// Counts of open houses by local date and by Zip5: all three insights derive from these.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Tally {
-    by_date: BTreeMap<Date, u64>,
-    by_zip5: HashMap<Zip5, u64>,
+    // Hash maps with a fast hasher: a table's every row is counted; the dates are put in
+    // order once, when the insights are derived.
+    by_date: HashMap<Date, u64, FixedState>,
+    by_zip5: HashMap<Zip5, u64, FixedState>,
 }
 
 impl Tally {
@@ -71,10 +75,18 @@ impl Tally {
         }
     }
 
+    /// The counts by date, in date order.
+    fn dates_in_order(&self) -> BTreeMap<Date, u64> {
+        self.by_date
+            .iter()
+            .map(|(&date, &count)| (date, count))
+            .collect()
+    }
+
     /// Every ISO week tied at the highest count, earliest first.
     pub fn busiest_weeks(&self) -> Vec<BusiestWeek> {
         let mut by_week = BTreeMap::<(i32, u8), (Date, u64)>::new();
-        for (&date, &count) in &self.by_date {
+        for (date, count) in self.dates_in_order() {
             let (iso_year, iso_week, weekday) = date.to_iso_week_date();
             // The week's Monday; at the very start of the calendar the week is cut short.
             let monday =
@@ -129,17 +141,17 @@ impl Tally {
 
     /// One row per calendar day from the first to the last date, gap days included.
     pub fn daily_cumulative(&self) -> Vec<DailyTotal> {
-        let (Some((&first, _)), Some((&last, _))) = (
-            self.by_date.first_key_value(),
-            self.by_date.last_key_value(),
-        ) else {
+        let by_date = self.dates_in_order();
+        let (Some((&first, _)), Some((&last, _))) =
+            (by_date.first_key_value(), by_date.last_key_value())
+        else {
             return Vec::new();
         };
         let mut rows = Vec::new();
         let mut cumulative = 0;
         let mut day = Some(first);
         while let Some(date) = day.filter(|date| *date <= last) {
-            let open_houses = self.by_date.get(&date).copied().unwrap_or(0);
+            let open_houses = by_date.get(&date).copied().unwrap_or(0);
             cumulative += open_houses;
             rows.push(DailyTotal {
                 date,

@@ -75,14 +75,14 @@ pub(crate) const COLUMNS: [Column; 10] = [
         kind: Kind::Timestamp,
         nullable: false,
         source: Source::Start,
-        dictionary: true,
+        dictionary: false,
     },
     Column {
         name: OPEN_HOUSE_END_TIME,
         kind: Kind::Timestamp,
         nullable: false,
         source: Source::End,
-        dictionary: true,
+        dictionary: false,
     },
     Column {
         name: DATE_MODIFIED,
