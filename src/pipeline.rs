@@ -529,3 +529,22 @@ impl<W: Write> Write for TimedWrite<W> {
         flushed
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_pipeline_is_the_builders() {
+        assert_eq!(Pipeline::default(), Pipeline::builder().build());
+        assert_eq!(Pipeline::default().top_zipcodes(), DEFAULT_TOP_ZIPCODES);
+    }
+
+    #[test]
+    fn settings_out_of_range_are_refused_when_set() {
+        assert!(Pipeline::builder().zstd_level(99).is_err());
+        assert!(Pipeline::builder().max_rejected_share(1.5).is_err());
+        assert!(Pipeline::builder().threads(1_000_000).is_err());
+        assert!(Pipeline::builder().threads(1).is_ok());
+    }
+}

@@ -1,11 +1,11 @@
 //! The latest version of every open house seen so far, split by key hash into partitions
 //! that fill and merge in parallel, one task a partition.
 
-use hashbrown::HashTable;
 use openhouse_model::{OpenHouse, OpenHouseFields};
 use rayon::prelude::*;
 
 use crate::batch::{KeyedBatch, PARTITIONS, hash_key, partition_of};
+use crate::index::{KeyIndex, tag_of};
 use crate::rows::OpenHouseRows;
 use crate::{Table, TableError};
 
@@ -25,16 +25,12 @@ pub struct LatestByKey {
 #[derive(Debug, Clone, Default)]
 struct Partition {
     rows: OpenHouseRows,
-    /// Each kept row's number in `rows` and 32 bits of its key's hash: the table grows, and
-    /// tells most keys apart, without reading the rows themselves.
-    index: HashTable<(u32, u32)>,
+    /// Each kept row by 32 bits of its key's hash.
+    index: KeyIndex,
 }
 
-/// The index's hash of a key: its 32-bit tag spread over 64 bits (the index takes buckets
-/// from the low bits and a tag of its own from the top seven).
-fn index_hash(tag: u32) -> u64 {
-    u64::from(tag).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-}
+/// How many rows ahead a partition asks for the index slot of the row it will look up.
+const PREFETCH_DISTANCE: usize = 8;
 
 impl Default for LatestByKey {
     fn default() -> Self {
@@ -65,6 +61,9 @@ impl LatestByKey {
             .for_each(|(partition, table)| {
                 for part in batches.iter().map(|batch| &batch.parts[partition]) {
                     for (row, &hash) in part.hashes.iter().enumerate() {
+                        if let Some(&ahead) = part.hashes.get(row + PREFETCH_DISTANCE) {
+                            table.index.prefetch(tag_of(ahead));
+                        }
                         table.offer(&part.rows, row, hash);
                     }
                 }
@@ -100,9 +99,7 @@ impl LatestByKey {
     pub fn heap_bytes(&self) -> usize {
         self.partitions
             .iter()
-            .map(|p| {
-                p.rows.heap_bytes() + p.index.capacity() * (std::mem::size_of::<(u32, u32)>() + 1)
-            })
+            .map(|p| p.rows.heap_bytes() + p.index.heap_bytes())
             .sum()
     }
 
@@ -132,24 +129,19 @@ impl Partition {
             partition_of(hash_key(rows.key_cell(row)))
         );
         let key = rows.key_cell(row);
-        // The low bits: the partition was chosen by bits 40 to 45.
-        let tag = hash as u32;
+        let tag = tag_of(hash);
         let Partition { rows: kept, index } = self;
-        let found = index.find(index_hash(tag), |&(kept_row, kept_tag)| {
-            kept_tag == tag && kept.key_cell(kept_row as usize) == key
-        });
-        match found {
-            Some(&(kept_row, _)) => {
+        match index.find(tag, |kept_row| kept.key_cell(kept_row as usize) == key) {
+            Some(kept_row) => {
                 let kept_row = kept_row as usize;
                 if rows.version(row) > kept.version(kept_row) {
                     kept.replace_from(kept_row, rows, row);
                 }
             }
             None => {
-                // A partition holds far fewer than 2^32 rows: the table refuses to sort more
-                // than that many in all.
+                // The table refuses to sort partitions of more than 2^24 rows, far below 2^32.
                 let new_row = kept.push_from(rows, row) as u32;
-                index.insert_unique(index_hash(tag), (new_row, tag), |&(_, tag)| index_hash(tag));
+                index.insert_new(tag, new_row);
             }
         }
     }

@@ -39,6 +39,7 @@
 #![warn(missing_docs)]
 
 mod batch;
+mod index;
 mod latest;
 mod packed;
 mod rows;
@@ -50,5 +51,23 @@ pub use packed::{MAX_HEX_DIGITS, Text, TextBuffer};
 pub use rows::TextField;
 pub use table::{Table, TableError, TableRow, zip5_of};
 
+/// Asks the processor to start loading the cache line of `byte`: for memory visited in an
+/// order the processor cannot guess. A hint only; it changes no result.
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn prefetch(byte: *const u8) {
+    use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+    // SAFETY: a prefetch only hints the cache and never faults; callers pass addresses in
+    // live allocations.
+    unsafe { _mm_prefetch::<_MM_HINT_T0>(byte.cast()) };
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+pub(crate) fn prefetch(_: *const u8) {}
+
 #[cfg(test)]
 mod tests;
+
+/// The README's example, run as a doctest so that it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -351,9 +351,9 @@ impl OpenHouseRows {
         self.at(self.starts[row])
     }
 
-    /// Where row `row` is in the arena.
-    pub(crate) fn start(&self, row: usize) -> u64 {
-        self.starts[row]
+    /// Where row `row`'s address is kept, for prefetching.
+    pub(crate) fn start_slot(&self, row: usize) -> Option<&u64> {
+        self.starts.get(row)
     }
 
     /// The row at `address` in the arena.

@@ -35,77 +35,50 @@ pub struct Table {
     order: Vec<RowRef>,
 }
 
-/// Where a row of the table is: its partition, and where its bytes start there.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct RowRef {
-    partition: u32,
-    start: u64,
-}
+/// A row of the table: its partition in the top bits, its row there in the others.
+type RowRef = u32;
+const ROW_BITS: u32 = 24;
+const ROW_MASK: u32 = (1 << ROW_BITS) - 1;
 
 impl Table {
     /// Orders the rows of `partitions`: by date and the first eight bytes of the key, as one
-    /// 128-bit number each, in parallel; then, within runs where those are equal, by the
-    /// whole key.
+    /// 128-bit number each (the row's place in its low bits), sorted in parallel; then, within
+    /// runs where date and prefix are equal, by the whole key.
     pub(crate) fn sorted(partitions: Vec<OpenHouseRows>) -> Result<Table, TableError> {
-        let rows: usize = partitions.iter().map(OpenHouseRows::len).sum();
-        let max = u32::MAX as usize;
-        if rows > max {
-            return Err(TableError::TooManyRows { rows, max });
-        }
-        let mut bases = Vec::with_capacity(partitions.len());
-        let mut base = 0u32;
-        for partition in &partitions {
-            bases.push(base);
-            base += partition.len() as u32;
+        let max = 1usize << ROW_BITS;
+        if let Some(full) = partitions.iter().find(|partition| partition.len() > max) {
+            return Err(TableError::TooManyRows {
+                rows: full.len() * partitions.len(),
+                max: max * partitions.len(),
+            });
         }
         let mut keys: Vec<u128> = partitions
             .par_iter()
-            .zip(&bases)
-            .flat_map_iter(|(partition, &base)| {
+            .enumerate()
+            .flat_map_iter(|(index, partition)| {
                 (0..partition.len()).map(move |row| {
-                    // Flipping the sign bit makes the days order as unsigned numbers do.
-                    let days = (partition.row(row).date_days() as u32) ^ 0x8000_0000;
                     let row_bytes = partition.row(row);
+                    // Flipping the sign bit makes the days order as unsigned numbers do.
+                    let days = (row_bytes.date_days() as u32) ^ 0x8000_0000;
+                    let place = ((index as u32) << ROW_BITS) | row as u32;
                     (u128::from(days) << 96)
                         | (u128::from(row_bytes.key().prefix()) << 32)
-                        | u128::from(base + row as u32)
+                        | u128::from(place)
                 })
             })
             .collect();
         keys.par_sort_unstable();
-        let order: Vec<RowRef> = keys
-            .par_iter()
-            .map(|&key| {
-                let global = key as u32;
-                let partition = bases.partition_point(|&base| base <= global) - 1;
-                RowRef {
-                    partition: partition as u32,
-                    start: partitions[partition].start((global - bases[partition]) as usize),
-                }
-            })
-            .collect();
-        let mut table = Table { partitions, order };
-        table.order_ties_by_whole_key(&keys);
-        Ok(table)
-    }
-
-    /// Sorts each run of rows whose date and key prefix are equal by the whole key.
-    fn order_ties_by_whole_key(&mut self, keys: &[u128]) {
-        let Table { partitions, order } = self;
-        let mut start = 0;
-        while start < keys.len() {
-            let mut end = start + 1;
-            while end < keys.len() && keys[end] >> 32 == keys[start] >> 32 {
-                end += 1;
-            }
-            if end - start > 1 {
-                order[start..end].sort_unstable_by(|a, b| {
-                    let key = |r: &RowRef| partitions[r.partition as usize].at(r.start).key();
-                    key(a).cmp_text(&key(b))
-                });
-            }
-            start = end;
-        }
+        let row_of = |key: &u128| -> RowBytes<'_> {
+            let place = *key as u32;
+            partitions[(place >> ROW_BITS) as usize].row((place & ROW_MASK) as usize)
+        };
+        keys.par_chunk_by_mut(|a, b| a >> 32 == b >> 32)
+            .filter(|run| run.len() > 1)
+            .for_each(|run| {
+                run.sort_unstable_by(|a, b| row_of(a).key().cmp_text(&row_of(b).key()))
+            });
+        let order = keys.par_iter().map(|&key| key as u32).collect();
+        Ok(Table { partitions, order })
     }
 
     /// How many open houses the table holds.
@@ -123,9 +96,9 @@ impl Table {
     /// # Panics
     /// When `index` is not below [`Table::len`], as slice indexing does.
     pub fn row(&self, index: usize) -> TableRow<'_> {
-        let RowRef { partition, start } = self.order[index];
+        let place = self.order[index];
         TableRow {
-            row: self.partitions[partition as usize].at(start),
+            row: self.partitions[(place >> ROW_BITS) as usize].row((place & ROW_MASK) as usize),
         }
     }
 
@@ -133,10 +106,24 @@ impl Table {
     /// rows in the table's order (which jumps between partitions) need not wait for memory
     /// at each row. A hint only: it changes no result, and an index past the end is ignored.
     pub fn prefetch(&self, index: usize) {
-        let Some(&RowRef { partition, start }) = self.order.get(index) else {
-            return;
-        };
-        prefetch(self.partitions[partition as usize].at(start).bytes());
+        // Two steps, as a row is found in two: where its bytes are (asked for twice as far
+        // ahead), then the bytes.
+        if let Some(&place) = self.order.get(index + PREFETCH_AHEAD) {
+            let partition = &self.partitions[(place >> ROW_BITS) as usize];
+            if let Some(slot) = partition.start_slot((place & ROW_MASK) as usize) {
+                crate::prefetch(std::ptr::from_ref(slot).cast());
+            }
+        }
+        if let Some(&place) = self.order.get(index) {
+            let row =
+                self.partitions[(place >> ROW_BITS) as usize].row((place & ROW_MASK) as usize);
+            // A row spans two cache lines at most in real feeds.
+            for line in [0, 64] {
+                if let Some(byte) = row.bytes().get(line) {
+                    crate::prefetch(byte);
+                }
+            }
+        }
     }
 
     /// Every row in the table's order.
@@ -253,17 +240,5 @@ impl<'a> TableRow<'a> {
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-fn prefetch(row: &[u8]) {
-    use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-    // A row spans two cache lines at most in real feeds.
-    for line in [0, 64] {
-        if let Some(byte) = row.get(line) {
-            // SAFETY: a prefetch only hints the cache; the address is inside a live slice.
-            unsafe { _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(byte).cast()) };
-        }
-    }
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-fn prefetch(_: &[u8]) {}
+/// How much further ahead [`Table::prefetch`] asks for where a row is than for the row.
+const PREFETCH_AHEAD: usize = 8;

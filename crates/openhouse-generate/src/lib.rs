@@ -391,3 +391,8 @@ mod tests {
         assert_eq!(Generator::new(1).invalid(f64::NAN), Generator::new(1));
     }
 }
+
+/// The README's example, run as a doctest so that it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -803,3 +803,8 @@ fn parse_records<S: Sink>(
 
 #[cfg(test)]
 mod tests;
+
+/// The README's example, run as a doctest so that it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -22,6 +22,8 @@
 //! assert_eq!(insights.daily_cumulative[2].cumulative_open_houses, 3);
 //! ```
 
+#![warn(missing_docs)]
+
 mod table;
 
 use std::collections::{BTreeMap, HashMap};
@@ -249,3 +251,8 @@ fn parse_iso_date<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Date, D:
 
 #[cfg(test)]
 mod tests;
+
+/// The README's example, run as a doctest so that it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -40,3 +40,8 @@ pub use timestamp::{
     TemporalError, UtcTimestamp, date_from_days_since_epoch, days_since_epoch, parse_date,
 };
 pub use validate::{FIRST_OPEN_HOUSE_DATE, LAST_OPEN_HOUSE_DATE, validate};
+
+/// The README's example, run as a doctest so that it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -41,6 +41,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+#![warn(missing_docs)]
+
 mod batch;
 mod error;
 mod read;
@@ -56,14 +58,29 @@ pub use write::{
 
 /// The column names, as the feed spells its fields, plus the derived `Zip5`.
 pub mod columns {
+    /// `OpenHouseKey`: text, never null.
     pub const OPEN_HOUSE_KEY: &str = "OpenHouseKey";
+    /// `ListingKey`: text.
     pub const LISTING_KEY: &str = "ListingKey";
+    /// `OpenHouseMethod`: text.
     pub const OPEN_HOUSE_METHOD: &str = "OpenHouseMethod";
+    /// `OpenHouseDate`: a date, never null.
     pub const OPEN_HOUSE_DATE: &str = "OpenHouseDate";
+    /// `OpenHouseStartTime`: a UTC timestamp in microseconds, never null.
     pub const OPEN_HOUSE_START_TIME: &str = "OpenHouseStartTime";
+    /// `OpenHouseEndTime`: a UTC timestamp in microseconds, never null.
     pub const OPEN_HOUSE_END_TIME: &str = "OpenHouseEndTime";
+    /// `DateModified`: a UTC timestamp in microseconds, never null.
     pub const DATE_MODIFIED: &str = "DateModified";
+    /// `State`: text.
     pub const STATE: &str = "State";
+    /// `Zipcode`: text, as the feed gave it.
     pub const ZIPCODE: &str = "Zipcode";
+    /// `Zip5`: the 5-digit ZIP of `Zipcode`, when it is `DDDDD` or `DDDDD-DDDD`.
     pub const ZIP5: &str = "Zip5";
 }
+
+/// The README's example, run as a doctest so that it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
