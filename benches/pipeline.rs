@@ -8,8 +8,9 @@ use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use openhouse::Pipeline;
-use openhouse::dedup::{KeyedBatch, LatestByKey};
-use openhouse::ingest::{IngestOptions, Input, count_records, ingest, ingest_windows};
+use openhouse::dedup::LatestByKey;
+use openhouse::ingest::{IngestOptions, Input, count_records, ingest};
+use openhouse::model::{Collect, OpenHouse};
 use openhouse::parquet::{WriteOptions, write_table};
 use openhouse_generate::{Generator, Layout};
 
@@ -98,30 +99,30 @@ fn ingestion(c: &mut Criterion) {
 
 fn table_stages(c: &mut Criterion) {
     let (_, feed) = &feeds()[1];
-    let mut batches = Vec::new();
-    ingest_windows(
+    let (valid, _) = ingest(
         Input::Bytes(feed),
         &IngestOptions::default(),
-        KeyedBatch::default,
-        |sinks, _| {
-            batches.extend(sinks);
-            Ok::<bool, std::convert::Infallible>(true)
-        },
+        Collect::default,
     )
     .unwrap();
-    let records: usize = batches.iter().map(KeyedBatch::len).sum();
+    let records: Vec<_> = valid.open_houses.iter().map(OpenHouse::fields).collect();
     let mut group = c.benchmark_group("table");
     group.sample_size(10);
-    group.throughput(Throughput::Elements(records as u64));
-    group.bench_function("dedup", |b| {
+    group.throughput(Throughput::Elements(records.len() as u64));
+    group.bench_function("dedup/offer", |b| {
+        b.iter(|| black_box(&records).iter().copied().collect::<LatestByKey>())
+    });
+    let (first, second) = records.split_at(records.len() / 2);
+    let first: LatestByKey = first.iter().copied().collect();
+    let second: LatestByKey = second.iter().copied().collect();
+    group.bench_function("dedup/merge-halves", |b| {
         b.iter(|| {
-            let mut latest = LatestByKey::new();
-            latest.absorb(black_box(&batches));
-            latest
+            let mut merged = first.clone();
+            merged.merge(black_box(second.clone()));
+            merged
         })
     });
-    let mut latest = LatestByKey::new();
-    latest.absorb(&batches);
+    let latest: LatestByKey = records.iter().copied().collect();
     group.throughput(Throughput::Elements(latest.len() as u64));
     group.bench_function("sort", |b| {
         b.iter(|| black_box(latest.clone()).into_table().unwrap())

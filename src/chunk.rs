@@ -1,24 +1,32 @@
-//! What the pipeline keeps of one chunk of input: its valid records, keyed for
-//! deduplication, and its rejected records.
+//! The pipeline's sink: valid records go straight to the shared deduplicating table, and
+//! rejected records stay with their chunk, to be counted and written in input order.
 
 use std::convert::Infallible;
-use std::sync::Mutex;
 
-use openhouse_dedup::KeyedBatch;
+use openhouse_dedup::{Offers, SharedLatestByKey};
 use openhouse_model::{OpenHouseFields, RejectedRecord, Rejection, Sink};
 
-/// The pipeline's sink: one per chunk, filled in parallel.
-#[derive(Debug, Default)]
-pub(crate) struct ChunkSink {
-    pub batch: KeyedBatch,
+/// One per chunk, filled in parallel.
+#[derive(Debug)]
+pub(crate) struct ChunkSink<'a> {
+    offers: Offers<'a>,
     pub rejections: Vec<Rejection>,
 }
 
-impl Sink for ChunkSink {
+impl<'a> ChunkSink<'a> {
+    pub fn new(latest: &'a SharedLatestByKey) -> Self {
+        ChunkSink {
+            offers: latest.offers(),
+            rejections: Vec::new(),
+        }
+    }
+}
+
+impl Sink for ChunkSink<'_> {
     type Error = Infallible;
 
     fn open_house(&mut self, open_house: &OpenHouseFields<'_>) -> Result<bool, Infallible> {
-        self.batch.push(open_house);
+        self.offers.offer(open_house);
         Ok(true)
     }
 
@@ -27,39 +35,13 @@ impl Sink for ChunkSink {
         Ok(true)
     }
 
-    fn merge(&mut self, later: Self) -> Result<(), Infallible> {
-        self.batch.append(&later.batch);
-        self.rejections.extend(later.rejections);
+    fn finish(&mut self) -> Result<(), Infallible> {
+        self.offers.flush();
         Ok(())
     }
-}
 
-/// Chunk sinks kept for reuse: a window's batches, once absorbed, are emptied and handed
-/// to the next window's chunks, so their buffers are allocated once per run, not once per
-/// chunk.
-#[derive(Debug, Default)]
-pub(crate) struct SinkPool(Mutex<Vec<ChunkSink>>);
-
-impl SinkPool {
-    /// An empty sink, reused when one is free.
-    pub fn take(&self) -> ChunkSink {
-        self.0
-            .lock()
-            .ok()
-            .and_then(|mut free| free.pop())
-            .unwrap_or_default()
-    }
-
-    /// Empties the batches and keeps them for later chunks.
-    pub fn give_back(&self, batches: Vec<KeyedBatch>) {
-        if let Ok(mut free) = self.0.lock() {
-            free.extend(batches.into_iter().map(|mut batch| {
-                batch.clear();
-                ChunkSink {
-                    batch,
-                    rejections: Vec::new(),
-                }
-            }));
-        }
+    fn merge(&mut self, later: Self) -> Result<(), Infallible> {
+        self.rejections.extend(later.rejections);
+        Ok(())
     }
 }

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use openhouse_dedup::{LatestByKey, Table};
+use openhouse_dedup::{SharedLatestByKey, Table};
 use openhouse_ingest::{
     CancelFlag, IngestOptions, IngestSummary, Input, Progress, StageTime, Stopwatch, ingest_windows,
 };
@@ -14,7 +14,7 @@ use openhouse_insights::{Insights, Tally};
 use openhouse_model::{OpenHouse, Rejection};
 use openhouse_parquet::{WriteOptions, WriteSummary};
 
-use crate::chunk::{ChunkSink, SinkPool};
+use crate::chunk::ChunkSink;
 use crate::publish::{self, OutputWriter, PublishPlan};
 use crate::rejects::write_rejects;
 use crate::report::{RejectionCounts, StageTimes};
@@ -258,29 +258,20 @@ impl Pipeline {
     /// Validates and deduplicates a feed from any input, keeping every rejection in memory.
     pub fn process_input(&self, input: Input<'_>) -> Result<Processed, Error> {
         self.in_pool(|| {
-            let mut latest = LatestByKey::new();
+            let latest = SharedLatestByKey::new();
             let mut rejections = Vec::new();
-            let pool = SinkPool::default();
             let summary = ingest_windows(
                 input,
                 &self.ingest_options(None),
-                || pool.take(),
+                || ChunkSink::new(&latest),
                 |sinks: Vec<ChunkSink>, _| {
-                    let batches: Vec<_> = sinks
-                        .into_iter()
-                        .map(|sink| {
-                            rejections.extend(sink.rejections);
-                            sink.batch
-                        })
-                        .collect();
-                    latest.absorb(&batches);
-                    pool.give_back(batches);
+                    rejections.extend(sinks.into_iter().flat_map(|sink| sink.rejections));
                     Ok(true)
                 },
             )?;
             Ok(Processed {
                 summary,
-                table: latest.into_table()?,
+                table: latest.into_latest().into_table()?,
                 rejections,
             })
         })?
@@ -349,33 +340,24 @@ impl Pipeline {
             }
         };
 
-        let mut latest = LatestByKey::new();
+        let latest = SharedLatestByKey::new();
         let mut counts = RejectionCounts::default();
         let mut rejects_failure = None;
-        let pool = SinkPool::default();
         let summary = {
             let mut rejects = rejects_output.map(|id| publication.output(id));
             ingest_windows(
                 input,
                 &self.ingest_options(Some(cancel)),
-                || pool.take(),
+                || ChunkSink::new(&latest),
                 |sinks: Vec<ChunkSink>, window_progress| {
-                    let mut batches = Vec::with_capacity(sinks.len());
-                    let mut rejections = Vec::new();
-                    for sink in sinks {
-                        batches.push(sink.batch);
-                        rejections.extend(sink.rejections);
-                    }
+                    let rejections: Vec<_> =
+                        sinks.into_iter().flat_map(|sink| sink.rejections).collect();
                     for rejection in &rejections {
                         counts.add(rejection);
                     }
-                    let rejects = rejects.as_deref_mut();
-                    let (_, written) = rayon::join(
-                        || latest.absorb(&batches),
-                        || rejects.map_or(Ok(()), |out| write_rejects(out, &rejections)),
-                    );
-                    pool.give_back(batches);
-                    if let Err(error) = written {
+                    if let Some(out) = rejects.as_deref_mut()
+                        && let Err(error) = write_rejects(out, &rejections)
+                    {
                         rejects_failure = Some(error);
                         return Ok(false);
                     }
@@ -393,9 +375,11 @@ impl Pipeline {
             read: summary.times.read,
             split: summary.times.split,
             parse: summary.times.parse,
-            dedup: summary.times.consume,
             ..StageTimes::default()
         };
+        let dedup = Stopwatch::start();
+        let latest = latest.into_latest();
+        stages.dedup = dedup.stop();
         let sort = Stopwatch::start();
         let table = latest.into_table()?;
         stages.sort = sort.stop();
@@ -404,6 +388,8 @@ impl Pipeline {
         let (written, write_wall) =
             write_table(publication.output(table_output), &table, &self.write)?;
         (stages.encode, stages.write) = encode_and_write(encode.stop(), write_wall);
+        // What ingestion timed of the rejects and progress between windows.
+        stages.write += summary.times.consume;
 
         let insights_time = Stopwatch::start();
         let insights = tally(&table).insights(self.top_zipcodes);

@@ -55,15 +55,16 @@ pub struct StageTimes {
     pub read: StageTime,
     /// Finding the records.
     pub split: StageTime,
-    /// Parsing and validating them.
+    /// Parsing and validating them, each valid record then offered to its worker thread's
+    /// table of latest versions.
     pub parse: StageTime,
-    /// Keeping the latest version of each open house, and writing the rejects.
+    /// Merging the worker threads' tables into one.
     pub dedup: StageTime,
     /// Putting the table in order.
     pub sort: StageTime,
     /// Gathering and encoding the table's columns.
     pub encode: StageTime,
-    /// Writing the encoded bytes out.
+    /// Writing the rejects and the encoded table out.
     pub write: StageTime,
     /// Counting the insights.
     pub insights: StageTime,

@@ -2,7 +2,7 @@
 //!
 //! An open-addressing table of (32-bit tag, row) pairs, probed linearly. Each pair is eight
 //! bytes, so a lookup reads one cache line in nearly every case, and the line of a key about
-//! to be looked up can be fetched ahead ([`KeyIndex::prefetch`]): a partition absorbs its rows
+//! to be looked up can be fetched ahead ([`KeyIndex::prefetch`]): a merge offers a partition's rows
 //! one after another, and the next keys' hashes are known in advance. (A general hash table
 //! keeps its control bytes apart from its entries, which costs a second trip to memory per
 //! lookup, and cannot say where a key's entry will be.) The table grows by rehashing the tags

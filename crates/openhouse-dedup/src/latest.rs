@@ -1,12 +1,14 @@
 //! The latest version of every open house seen so far, split by key hash into partitions
 //! that fill and merge in parallel, one task a partition.
 
-use openhouse_model::{OpenHouse, OpenHouseFields};
+use std::convert::Infallible;
+
+use openhouse_model::{OpenHouse, OpenHouseFields, RejectedRecord, Sink};
 use rayon::prelude::*;
 
-use crate::batch::{KeyedBatch, PARTITIONS, hash_key, partition_of};
 use crate::index::{KeyIndex, tag_of};
-use crate::rows::OpenHouseRows;
+use crate::key::{PARTITIONS, hash_key, partition_of};
+use crate::rows::{OpenHouseRows, RowBytes, encode_row};
 use crate::{Table, TableError};
 
 /// The latest version of every open house seen so far: per `OpenHouseKey` (exact string
@@ -20,6 +22,8 @@ use crate::{Table, TableError};
 #[derive(Debug, Clone)]
 pub struct LatestByKey {
     partitions: Vec<Partition>,
+    /// The record being offered, encoded as a row; reused.
+    row: Vec<u8>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -29,13 +33,14 @@ struct Partition {
     index: KeyIndex,
 }
 
-/// How many rows ahead a partition asks for the index slot of the row it will look up.
+/// How many rows ahead a merge asks for the index slot of the row it will look up.
 const PREFETCH_DISTANCE: usize = 8;
 
 impl Default for LatestByKey {
     fn default() -> Self {
         LatestByKey {
             partitions: vec![Partition::default(); PARTITIONS],
+            row: Vec::new(),
         }
     }
 }
@@ -48,41 +53,33 @@ impl LatestByKey {
 
     /// Keeps `open_house` if it is the first version of its key or supersedes the one kept.
     pub fn offer(&mut self, open_house: &OpenHouseFields<'_>) {
-        let mut batch = KeyedBatch::default();
-        batch.push(open_house);
-        self.absorb(std::slice::from_ref(&batch));
+        let mut row = std::mem::take(&mut self.row);
+        row.clear();
+        encode_row(open_house, &mut row);
+        let hash = row_hash(&row);
+        self.offer_encoded(&row, hash);
+        self.row = row;
     }
 
-    /// Offers every record of `batches`, partitions in parallel on the current rayon pool.
-    pub fn absorb(&mut self, batches: &[KeyedBatch]) {
-        self.partitions
-            .par_iter_mut()
-            .enumerate()
-            .for_each(|(partition, table)| {
-                for part in batches.iter().map(|batch| &batch.parts[partition]) {
-                    for (row, &hash) in part.hashes.iter().enumerate() {
-                        if let Some(&ahead) = part.hashes.get(row + PREFETCH_DISTANCE) {
-                            table.index.prefetch(tag_of(ahead));
-                        }
-                        table.offer(&part.rows, row, hash);
-                    }
-                }
-                table.rows.compact_when_mostly_garbage();
-            });
+    /// Offers a row encoded by [`encode_row`], whose key hashes to `hash`.
+    pub(crate) fn offer_encoded(&mut self, row: &[u8], hash: u64) {
+        self.partitions[partition_of(hash)].offer(row, hash);
     }
 
-    /// Absorbs another table; the same as offering each of its records.
+    /// Starts loading the index slot a key with hash `hash` will be looked up in.
+    pub(crate) fn prefetch(&self, hash: u64) {
+        self.partitions[partition_of(hash)]
+            .index
+            .prefetch(tag_of(hash));
+    }
+
+    /// Absorbs another table; the same as offering each of its records. Partitions merge
+    /// in parallel on the current rayon pool, one task a partition.
     pub fn merge(&mut self, other: LatestByKey) {
         self.partitions
             .par_iter_mut()
             .zip(other.partitions)
-            .for_each(|(mine, theirs)| {
-                for row in 0..theirs.rows.len() {
-                    let hash = hash_key(theirs.rows.key_cell(row));
-                    mine.offer(&theirs.rows, row, hash);
-                }
-                mine.rows.compact_when_mostly_garbage();
-            });
+            .for_each(|(mine, theirs)| mine.absorb(&theirs.rows));
     }
 
     /// The number of distinct open houses.
@@ -123,37 +120,52 @@ impl LatestByKey {
 }
 
 impl Partition {
-    fn offer(&mut self, rows: &OpenHouseRows, row: usize, hash: u64) {
-        debug_assert_eq!(
-            partition_of(hash),
-            partition_of(hash_key(rows.key_cell(row)))
-        );
-        let key = rows.key_cell(row);
+    /// Offers every row of `rows`, all of this partition's keys.
+    fn absorb(&mut self, rows: &OpenHouseRows) {
+        let hashes: Vec<u64> = (0..rows.len())
+            .map(|row| hash_key(rows.key_cell(row)))
+            .collect();
+        for (row, &hash) in hashes.iter().enumerate() {
+            if let Some(&ahead) = hashes.get(row + PREFETCH_DISTANCE) {
+                self.index.prefetch(tag_of(ahead));
+            }
+            self.offer(rows.row_bytes(row), hash);
+        }
+    }
+
+    fn offer(&mut self, row: &[u8], hash: u64) {
+        let offered = RowBytes::new(row);
+        let key = offered.key_cell();
+        debug_assert_eq!(hash, hash_key(key));
         let tag = tag_of(hash);
         let Partition { rows: kept, index } = self;
         match index.find(tag, |kept_row| kept.key_cell(kept_row as usize) == key) {
             Some(kept_row) => {
                 let kept_row = kept_row as usize;
-                if rows.version(row) > kept.version(kept_row) {
-                    kept.replace_from(kept_row, rows, row);
+                if offered.version() > kept.version(kept_row) {
+                    kept.replace(kept_row, row);
+                    kept.compact_when_mostly_garbage();
                 }
             }
             None => {
                 // The table refuses to sort partitions of more than 2^24 rows, far below 2^32.
-                let new_row = kept.push_from(rows, row) as u32;
+                let new_row = kept.push_encoded(row) as u32;
                 index.insert_new(tag, new_row);
             }
         }
     }
 }
 
+/// The hash of an encoded row's key.
+pub(crate) fn row_hash(row: &[u8]) -> u64 {
+    hash_key(RowBytes::new(row).key_cell())
+}
+
 impl<'a> Extend<OpenHouseFields<'a>> for LatestByKey {
     fn extend<I: IntoIterator<Item = OpenHouseFields<'a>>>(&mut self, records: I) {
-        let mut batch = KeyedBatch::default();
         for record in records {
-            batch.push(&record);
+            self.offer(&record);
         }
-        self.absorb(std::slice::from_ref(&batch));
     }
 }
 
@@ -162,5 +174,25 @@ impl<'a> FromIterator<OpenHouseFields<'a>> for LatestByKey {
         let mut latest = LatestByKey::default();
         latest.extend(records);
         latest
+    }
+}
+
+/// A table is a sink that keeps the latest version of each valid record and ignores
+/// rejections; merging in any order gives the same table, as the order of versions is total.
+impl Sink for LatestByKey {
+    type Error = Infallible;
+
+    fn open_house(&mut self, open_house: &OpenHouseFields<'_>) -> Result<bool, Infallible> {
+        self.offer(open_house);
+        Ok(true)
+    }
+
+    fn rejection(&mut self, _: &RejectedRecord<'_>) -> Result<bool, Infallible> {
+        Ok(true)
+    }
+
+    fn merge(&mut self, later: Self) -> Result<(), Infallible> {
+        LatestByKey::merge(self, later);
+        Ok(())
     }
 }

@@ -3,11 +3,12 @@
 //!
 //! [`LatestByKey`] holds, per `OpenHouseKey` (exact string match), the record with the
 //! greatest [`openhouse_model::Version`]: the latest `DateModified` instant, and on equal
-//! instants the record later in the input. Ingestion fills one [`KeyedBatch`] per chunk of
-//! input (each key hashed once, each row listed under its partition); [`LatestByKey::absorb`]
-//! then offers the batches' rows partition by partition, in parallel. Memory follows the
-//! number of distinct open houses: a partition keeps only each key's winning row, and real
-//! feeds' 32-hex-digit keys are held as the 16 bytes they encode. [`LatestByKey::into_table`]
+//! instants the record later in the input. Each key is hashed once; the hash picks one of
+//! the table's partitions and the key's slot in that partition's index. Ingestion offers
+//! each valid record as it is parsed to [`SharedLatestByKey`], which keeps one table per
+//! worker thread and merges them at the end, partition by partition in parallel. Memory
+//! follows the number of distinct open houses: a partition keeps only each key's winning
+//! row, and real feeds' 32-hex-digit keys are held as the 16 bytes they encode. [`LatestByKey::into_table`]
 //! sorts the kept rows by (`OpenHouseDate`, `OpenHouseKey`) in parallel.
 //!
 //! ```
@@ -38,17 +39,18 @@
 //! ```
 #![warn(missing_docs)]
 
-mod batch;
 mod index;
+mod key;
 mod latest;
 mod packed;
 mod rows;
+mod shared;
 mod table;
 
-pub use batch::KeyedBatch;
 pub use latest::LatestByKey;
 pub use packed::{MAX_HEX_DIGITS, Text, TextBuffer};
 pub use rows::TextField;
+pub use shared::{Offers, SharedLatestByKey};
 pub use table::{Table, TableError, TableRow, zip5_of};
 
 /// Asks the processor to start loading the cache line of `byte`: for memory visited in an

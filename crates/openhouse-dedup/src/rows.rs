@@ -42,6 +42,11 @@ pub(crate) struct RowBytes<'a> {
 }
 
 impl<'a> RowBytes<'a> {
+    /// A row encoded by [`encode_row`], read in place.
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
+        RowBytes { bytes }
+    }
+
     fn field<const N: usize>(&self, offset: usize) -> [u8; N] {
         let mut value = [0; N];
         if let Some(bytes) = self.bytes.get(offset..offset + N) {
@@ -130,7 +135,7 @@ impl<'a> RowBytes<'a> {
     }
 
     /// The row as an owned record (its position holds only the record index).
-    pub(crate) fn to_open_house(&self) -> OpenHouse {
+    pub(crate) fn to_open_house(self) -> OpenHouse {
         let [key, listing_key, method, state, zipcode] =
             self.texts().map(|text| text.map(|text| text.to_string()));
         let micros = |micros: i64| {
@@ -182,8 +187,8 @@ struct Arena {
 }
 
 /// The first block's size; each further block is twice the last, up to [`MAX_BLOCK_BYTES`],
-/// so that a chunk's small batch stays small and a large table wastes little. A longer row
-/// gets a block of its own size.
+/// so that the many partitions of a small table stay small and a large table wastes little.
+/// A longer row gets a block of its own size.
 const FIRST_BLOCK_BYTES: usize = 4 << 10;
 /// The largest block made for rows that fit in it.
 const MAX_BLOCK_BYTES: usize = 256 << 10;
@@ -218,7 +223,7 @@ impl Arena {
     }
 
     /// The bytes from `address` to the end of its block.
-    fn from(&self, address: u64) -> &[u8] {
+    fn tail(&self, address: u64) -> &[u8] {
         let block = (address >> OFFSET_BITS) as usize;
         let offset = (address & ((1 << OFFSET_BITS) - 1)) as usize;
         self.blocks
@@ -227,7 +232,7 @@ impl Arena {
             .unwrap_or_default()
     }
 
-    fn from_mut(&mut self, address: u64) -> &mut [u8] {
+    fn tail_mut(&mut self, address: u64) -> &mut [u8] {
         let block = (address >> OFFSET_BITS) as usize;
         let offset = (address & ((1 << OFFSET_BITS) - 1)) as usize;
         self.blocks
@@ -249,6 +254,29 @@ impl Arena {
     }
 }
 
+/// Appends `fields` to `out` as one row: the fixed fields, then the cells from key to
+/// zipcode.
+pub(crate) fn encode_row(fields: &OpenHouseFields<'_>, out: &mut Vec<u8>) {
+    let mut header = [0u8; HEADER];
+    header[DATE..START].copy_from_slice(&days_since_epoch(fields.date).to_le_bytes());
+    header[START..END].copy_from_slice(&fields.start.unix_micros().to_le_bytes());
+    header[END..MODIFIED_SECONDS].copy_from_slice(&fields.end.unix_micros().to_le_bytes());
+    header[MODIFIED_SECONDS..MODIFIED_NANOS]
+        .copy_from_slice(&fields.modified.unix_seconds().to_le_bytes());
+    header[MODIFIED_NANOS..RECORD].copy_from_slice(&fields.modified.subsec_nanos().to_le_bytes());
+    header[RECORD..HEADER].copy_from_slice(&fields.position.record.to_le_bytes());
+    out.extend_from_slice(&header);
+    push_cell(out, Some(fields.key));
+    for text in [
+        fields.listing_key,
+        fields.method,
+        fields.state,
+        fields.zipcode,
+    ] {
+        push_cell(out, text);
+    }
+}
+
 impl OpenHouseRows {
     pub(crate) fn len(&self) -> usize {
         self.starts.len()
@@ -257,68 +285,25 @@ impl OpenHouseRows {
     /// Appends a record and returns its row.
     #[cfg(test)]
     pub(crate) fn push(&mut self, fields: &OpenHouseFields<'_>) -> usize {
-        let mut key_cell = Vec::new();
-        push_cell(&mut key_cell, Some(fields.key));
-        self.push_with_key_cell(fields, &key_cell)
+        let mut row = Vec::new();
+        encode_row(fields, &mut row);
+        self.push_encoded(&row)
     }
 
-    /// Appends a record whose key's cell the caller packed already, and returns its row.
-    pub(crate) fn push_with_key_cell(
-        &mut self,
-        fields: &OpenHouseFields<'_>,
-        key_cell: &[u8],
-    ) -> usize {
-        let row = self.len();
-        let texts = [
-            fields.listing_key,
-            fields.method,
-            fields.state,
-            fields.zipcode,
-        ];
-        // The row goes in one block: room for its text plus at most five header bytes each
-        // (packing only ever shrinks a text).
-        let most: usize = HEADER
-            + key_cell.len()
-            + texts
-                .iter()
-                .map(|text| text.map_or(1, |text| text.len() + 5))
-                .sum::<usize>();
-        self.starts.push(self.arena.make_room(most));
-        let mut header = [0u8; HEADER];
-        header[DATE..START].copy_from_slice(&days_since_epoch(fields.date).to_le_bytes());
-        header[START..END].copy_from_slice(&fields.start.unix_micros().to_le_bytes());
-        header[END..MODIFIED_SECONDS].copy_from_slice(&fields.end.unix_micros().to_le_bytes());
-        header[MODIFIED_SECONDS..MODIFIED_NANOS]
-            .copy_from_slice(&fields.modified.unix_seconds().to_le_bytes());
-        header[MODIFIED_NANOS..RECORD]
-            .copy_from_slice(&fields.modified.subsec_nanos().to_le_bytes());
-        header[RECORD..HEADER].copy_from_slice(&fields.position.record.to_le_bytes());
-        let bytes = self.arena.last();
-        let before = bytes.len();
-        bytes.extend_from_slice(&header);
-        bytes.extend_from_slice(key_cell);
-        for text in texts {
-            push_cell(bytes, text);
-        }
-        self.arena.used += bytes.len() - before;
-        row
-    }
-
-    /// Appends row `row` of `other` and returns its row here.
-    pub(crate) fn push_from(&mut self, other: &OpenHouseRows, row: usize) -> usize {
+    /// Appends an encoded row and returns its row number.
+    pub(crate) fn push_encoded(&mut self, row: &[u8]) -> usize {
         let here = self.len();
-        let address = self.arena.push(other.row_bytes(row));
+        let address = self.arena.push(row);
         self.starts.push(address);
         here
     }
 
-    /// Replaces row `row` with row `other_row` of `other`: in place when it fits, which it
-    /// does for another version of the same open house unless a text grew.
-    pub(crate) fn replace_from(&mut self, row: usize, other: &OpenHouseRows, other_row: usize) {
-        let new = other.row_bytes(other_row);
+    /// Replaces row `row` with the encoded row `new`: in place when it fits, which it does
+    /// for another version of the same open house unless a text grew.
+    pub(crate) fn replace(&mut self, row: usize, new: &[u8]) {
         let old_len = self.row_bytes(row).len();
         if new.len() <= old_len {
-            self.arena.from_mut(self.starts[row])[..new.len()].copy_from_slice(new);
+            self.arena.tail_mut(self.starts[row])[..new.len()].copy_from_slice(new);
             self.garbage += old_len - new.len();
         } else {
             self.garbage += old_len;
@@ -341,8 +326,8 @@ impl OpenHouseRows {
     }
 
     /// The bytes of row `row`: its fixed fields, then its cells from key to zipcode.
-    fn row_bytes(&self, row: usize) -> &[u8] {
-        let bytes = self.arena.from(self.starts[row]);
+    pub(crate) fn row_bytes(&self, row: usize) -> &[u8] {
+        let bytes = self.arena.tail(self.starts[row]);
         &bytes[..self.row(row).len().min(bytes.len())]
     }
 
@@ -359,7 +344,7 @@ impl OpenHouseRows {
     /// The row at `address` in the arena.
     pub(crate) fn at(&self, address: u64) -> RowBytes<'_> {
         RowBytes {
-            bytes: self.arena.from(address),
+            bytes: self.arena.tail(address),
         }
     }
 
@@ -375,17 +360,6 @@ impl OpenHouseRows {
     /// Bytes held, roughly: for memory accounting and tests.
     pub(crate) fn heap_bytes(&self) -> usize {
         self.starts.capacity() * std::mem::size_of::<u64>() + self.arena.capacity()
-    }
-
-    /// Empties the rows, keeping the first block of the arena for reuse.
-    pub(crate) fn clear(&mut self) {
-        self.starts.clear();
-        self.arena.blocks.truncate(1);
-        if let Some(block) = self.arena.blocks.first_mut() {
-            block.clear();
-        }
-        self.arena.used = 0;
-        self.garbage = 0;
     }
 }
 
@@ -443,7 +417,7 @@ mod tests {
         rows.push(&fields("A", Some("L"), 0));
         rows.push(&fields("B", Some("L"), 1));
         other.push(&fields("A", Some("a much longer listing key"), 2));
-        rows.replace_from(0, &other, 0);
+        rows.replace(0, other.row_bytes(0));
         assert_eq!(
             rows.row(0).to_open_house().listing_key(),
             Some("a much longer listing key")
@@ -453,7 +427,7 @@ mod tests {
         assert!(rows.garbage > 0, "a little garbage is left in place");
         for length in [40, 60, 80, 100] {
             other.push(&fields("B", Some(&"L".repeat(length)), 3));
-            rows.replace_from(1, &other, other.len() - 1);
+            rows.replace(1, other.row_bytes(other.len() - 1));
         }
         rows.compact_when_mostly_garbage();
         assert_eq!(rows.garbage, 0);

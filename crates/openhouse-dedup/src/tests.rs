@@ -7,7 +7,9 @@ use openhouse_model::{
 };
 use proptest::prelude::*;
 
-use crate::{KeyedBatch, LatestByKey, Table};
+use rayon::prelude::*;
+
+use crate::{LatestByKey, SharedLatestByKey, Table};
 
 /// A record spec: key, modified seconds and nanos, day offset, listing key length.
 type Spec = (String, i64, u32, i64, usize);
@@ -196,31 +198,42 @@ proptest! {
     }
 
     #[test]
-    fn absorbing_any_chunking_equals_offering_one_by_one(
+    fn offering_from_many_threads_equals_the_simple_definition(
         specs in specs(0..80),
-        cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..5),
+        threads in 1usize..4,
+        grain in 1usize..24,
+        cut in any::<prop::sample::Index>(),
     ) {
         let records = records(&specs);
-        let mut bounds: Vec<usize> = cuts.iter().map(|cut| cut.index(records.len() + 1)).collect();
-        bounds.extend([0, records.len()]);
-        bounds.sort();
-        let batches: Vec<KeyedBatch> = bounds
-            .windows(2)
-            .map(|window| {
-                let mut batch = KeyedBatch::default();
-                for record in &records[window[0]..window[1]] {
-                    batch.push(record);
-                }
-                batch
-            })
-            .collect();
-        let mut absorbed = LatestByKey::default();
-        absorbed.absorb(&batches);
-        let mut one_by_one = LatestByKey::default();
-        for record in &records {
-            one_by_one.offer(record);
-        }
-        prop_assert_eq!(kept(&absorbed.into_table().unwrap()), kept(&one_by_one.into_table().unwrap()));
+        let (in_pool, outside) = records.split_at(cut.index(records.len() + 1));
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let shared = pool.install(|| {
+            let shared = SharedLatestByKey::new();
+            std::thread::scope(|scope| {
+                // A thread outside the pool offers too, at the same time: it has a table of
+                // its own.
+                scope.spawn(|| outside.iter().for_each(|record| shared.offer(record)));
+                // Records offered one at a time and through handles that hold some back,
+                // flushed or dropped.
+                in_pool.par_chunks(grain).enumerate().for_each(|(index, chunk)| {
+                    match index % 3 {
+                        0 => chunk.iter().for_each(|record| shared.offer(record)),
+                        1 => {
+                            let mut offers = shared.offers();
+                            chunk.iter().for_each(|record| offers.offer(record));
+                            offers.flush();
+                            offers.offer(&chunk[0]);
+                        }
+                        _ => {
+                            let mut offers = shared.offers();
+                            chunk.iter().for_each(|record| offers.offer(record));
+                        }
+                    }
+                });
+            });
+            shared
+        });
+        prop_assert_eq!(kept(&shared.into_latest().into_table().unwrap()), simple_latest(&records));
     }
 
     #[test]

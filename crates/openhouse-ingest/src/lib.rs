@@ -793,6 +793,11 @@ fn parse_records<S: Sink>(
             }
         }
     }
+    if !matches!(end, ChunkEnd::Failed(_))
+        && let Err(error) = sink.finish()
+    {
+        end = ChunkEnd::Failed(Failure::Sink(Box::new(error)));
+    }
     ChunkOutcome {
         sink,
         valid,

@@ -28,6 +28,13 @@ pub trait Sink: Send {
     /// Called once for each dropped record.
     fn rejection(&mut self, rejection: &RejectedRecord<'_>) -> Result<bool, Self::Error>;
 
+    /// Called once after the last record of the sink's stretch of input (also when the sink
+    /// stopped the run), on the thread that filled it, before any merge: a sink that holds
+    /// records back to batch its work hands them on here. Does nothing unless implemented.
+    fn finish(&mut self) -> Result<(), Self::Error> {
+        Ok(())
+    }
+
     /// Absorbs the sink of the input that immediately follows this one's.
     fn merge(&mut self, later: Self) -> Result<(), Self::Error>
     where
@@ -43,6 +50,10 @@ impl<S: Sink> Sink for Box<S> {
 
     fn rejection(&mut self, rejection: &RejectedRecord<'_>) -> Result<bool, Self::Error> {
         (**self).rejection(rejection)
+    }
+
+    fn finish(&mut self) -> Result<(), Self::Error> {
+        (**self).finish()
     }
 
     fn merge(&mut self, later: Self) -> Result<(), Self::Error> {

@@ -173,7 +173,7 @@ fn number(bytes: &[u8]) -> Option<u32> {
 /// every timestamp of a feed goes through, so it avoids building a calendar date.
 fn civil_days(year: u32, month: u32, day: u32) -> Result<i64, TemporalError> {
     const DAYS_IN_MONTH: [u32; 12] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let leap = year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400));
     let month_days = match month {
         2 if leap => 29,
         1..=12 => DAYS_IN_MONTH[month as usize - 1],
