@@ -21,7 +21,7 @@ use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::ColumnPath;
 use rayon::prelude::*;
 
-use crate::batch::{COLUMNS, column_index};
+use crate::batch::{COLUMNS, Encoding, column_index};
 use crate::columns::{OPEN_HOUSE_DATE, OPEN_HOUSE_KEY};
 use crate::{Error, record_batches, schema};
 
@@ -85,8 +85,16 @@ impl WriteOptions {
             .set_statistics_enabled(EnabledStatistics::Chunk)
             .set_created_by(concat!("openhouse ", env!("CARGO_PKG_VERSION")).to_owned());
         for column in &COLUMNS {
-            builder = builder
-                .set_column_dictionary_enabled(ColumnPath::from(column.name), column.dictionary);
+            let path = || ColumnPath::from(column.name);
+            builder = match column.encoding {
+                Encoding::Dictionary => builder.set_column_dictionary_enabled(path(), true),
+                Encoding::DeltaLength => builder
+                    .set_column_dictionary_enabled(path(), false)
+                    .set_column_encoding(path(), parquet::basic::Encoding::DELTA_LENGTH_BYTE_ARRAY),
+                Encoding::Delta => builder
+                    .set_column_dictionary_enabled(path(), false)
+                    .set_column_encoding(path(), parquet::basic::Encoding::DELTA_BINARY_PACKED),
+            };
         }
         builder.build()
     }
