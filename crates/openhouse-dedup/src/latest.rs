@@ -74,12 +74,13 @@ impl LatestByKey {
     }
 
     /// Absorbs another table; the same as offering each of its records. Partitions merge
-    /// in parallel on the current rayon pool, one task a partition.
+    /// in parallel on the current rayon pool, one task a partition; rows are not copied,
+    /// the other table's storage is taken over.
     pub fn merge(&mut self, other: LatestByKey) {
         self.partitions
             .par_iter_mut()
             .zip(other.partitions)
-            .for_each(|(mine, theirs)| mine.absorb(&theirs.rows));
+            .for_each(|(mine, theirs)| mine.absorb(theirs.rows));
     }
 
     /// The number of distinct open houses.
@@ -120,17 +121,35 @@ impl LatestByKey {
 }
 
 impl Partition {
-    /// Offers every row of `rows`, all of this partition's keys.
-    fn absorb(&mut self, rows: &OpenHouseRows) {
-        let hashes: Vec<u64> = (0..rows.len())
-            .map(|row| hash_key(rows.key_cell(row)))
+    /// Offers every row of `rows`, all of this partition's keys, taking over their storage.
+    fn absorb(&mut self, rows: OpenHouseRows) {
+        let addresses = self.rows.adopt(rows);
+        let hashes: Vec<u64> = addresses
+            .iter()
+            .map(|&address| hash_key(self.rows.at(address).key_cell()))
             .collect();
-        for (row, &hash) in hashes.iter().enumerate() {
-            if let Some(&ahead) = hashes.get(row + PREFETCH_DISTANCE) {
-                self.index.prefetch(tag_of(ahead));
+        let Partition { rows: kept, index } = self;
+        for (at, (&address, &hash)) in addresses.iter().zip(&hashes).enumerate() {
+            if let Some(&ahead) = hashes.get(at + PREFETCH_DISTANCE) {
+                index.prefetch(tag_of(ahead));
             }
-            self.offer(rows.row_bytes(row), hash);
+            let offered = kept.at(address);
+            let key = offered.key_cell();
+            let tag = tag_of(hash);
+            match index.find(tag, |kept_row| kept.key_cell(kept_row as usize) == key) {
+                Some(kept_row) => {
+                    let kept_row = kept_row as usize;
+                    if offered.version() > kept.version(kept_row) {
+                        kept.repoint(kept_row, address);
+                    }
+                }
+                None => {
+                    let new_row = kept.list(address) as u32;
+                    index.insert_new(tag, new_row);
+                }
+            }
         }
+        kept.compact_when_mostly_garbage();
     }
 
     fn offer(&mut self, row: &[u8], hash: u64) {

@@ -298,6 +298,32 @@ impl OpenHouseRows {
         here
     }
 
+    /// Takes over the arena of `other` without copying it, and returns where each of its
+    /// rows now is. Its bytes count as garbage until [`OpenHouseRows::list`] or
+    /// [`OpenHouseRows::repoint`] makes a row point to them.
+    pub(crate) fn adopt(&mut self, other: OpenHouseRows) -> Vec<u64> {
+        // Existing addresses stay valid: the other arena's blocks go after this one's.
+        let base = (self.arena.blocks.len() as u64) << OFFSET_BITS;
+        self.arena.blocks.extend(other.arena.blocks);
+        self.arena.used += other.arena.used;
+        self.garbage += other.arena.used;
+        other.starts.into_iter().map(|start| start + base).collect()
+    }
+
+    /// Appends the adopted row at `address` and returns its row number.
+    pub(crate) fn list(&mut self, address: u64) -> usize {
+        self.garbage -= self.at(address).len();
+        self.starts.push(address);
+        self.len() - 1
+    }
+
+    /// Points row `row` to the adopted row at `address`.
+    pub(crate) fn repoint(&mut self, row: usize, address: u64) {
+        self.garbage += self.row(row).len();
+        self.garbage -= self.at(address).len();
+        self.starts[row] = address;
+    }
+
     /// Replaces row `row` with the encoded row `new`: in place when it fits, which it does
     /// for another version of the same open house unless a text grew.
     pub(crate) fn replace(&mut self, row: usize, new: &[u8]) {
@@ -408,6 +434,30 @@ mod tests {
             "In-Person"
         );
         assert_eq!(rows.row(0).texts()[4].unwrap().to_string(), "94521-3711");
+    }
+
+    #[test]
+    fn adopted_rows_are_garbage_until_listed_and_keep_their_bytes() {
+        let live = |rows: &OpenHouseRows| {
+            (0..rows.len())
+                .map(|row| rows.row(row).len())
+                .sum::<usize>()
+        };
+        let mut rows = OpenHouseRows::default();
+        rows.push(&fields("A", Some("L"), 0));
+        let mut other = OpenHouseRows::default();
+        other.push(&fields("A", Some("a longer listing key"), 1));
+        other.push(&fields("B", None, 2));
+        let addresses = rows.adopt(other);
+        assert_eq!(rows.garbage, rows.arena.used - live(&rows));
+        rows.repoint(0, addresses[0]);
+        rows.list(addresses[1]);
+        assert_eq!(rows.garbage, rows.arena.used - live(&rows));
+        assert_eq!(rows.row(0).to_open_house().position.record, 1);
+        assert_eq!(rows.row(1).to_open_house().key(), "B");
+        rows.push(&fields("C", None, 3));
+        assert_eq!(rows.row(2).to_open_house().key(), "C");
+        assert_eq!(rows.garbage, rows.arena.used - live(&rows));
     }
 
     #[test]
