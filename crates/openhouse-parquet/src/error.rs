@@ -62,6 +62,13 @@ pub enum Error {
         "{path} is a Delta Lake table (it has a _delta_log folder); read the files its log lists"
     )]
     DeltaTable { path: PathBuf },
+    /// A projection named a column the open-house table does not have.
+    #[error("the open-house table has no column {column}")]
+    UnknownColumn { column: String },
+    /// The parquet crate failed on a damaged file without reporting an error (it panicked,
+    /// which some damaged pages and footers make it do); the file cannot be read.
+    #[error("{path} is damaged: the Parquet decoder failed on it ({message})")]
+    Damaged { path: PathBuf, message: String },
     /// A folder or glob that names no Parquet file.
     #[error("{path} holds no Parquet files")]
     NoParquetFiles { path: PathBuf },
