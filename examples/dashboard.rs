@@ -13,7 +13,8 @@ use openhouse_dashboard::{DashboardQuery, TableDashboard};
 /// The busiest week, the top zip codes and the daily cumulative total as one HTML page.
 #[derive(Parser)]
 struct Args {
-    /// The table: a Parquet file, a folder of them (hive partitions included) or a quoted glob.
+    /// The table: a Parquet file, a folder of them (hive partitions included), a quoted glob,
+    /// or a Delta Lake table's folder (read through its log's active files).
     #[arg(long, default_value = "out/openhouses.parquet")]
     input: PathBuf,
     /// The run report that `process --report` wrote: adds the data-quality panel.

@@ -12,7 +12,8 @@ use clap::{Parser, ValueEnum};
 #[derive(Parser)]
 struct Args {
     /// A Parquet file with OpenHouseDate and Zip5 (or Zipcode) columns, a folder of them
-    /// (hive partitions included, as Spark and DataFusion write them), or a quoted glob.
+    /// (hive partitions included, as Spark and DataFusion write them), a quoted glob, or a
+    /// Delta Lake table's folder (read through its log's active files).
     #[arg(long, default_value = "out/openhouses.parquet")]
     input: PathBuf,
     /// Zip-code ranks to keep (ties at the cut are all shown).

@@ -1,5 +1,6 @@
 //! Runs the pipeline on a feed: the Parquet table, the rejects file, the report, and the
-//! insights. See `process --help` for the exit codes.
+//! insights; or merges a batch into an existing table (a Parquet file with `--base`, a Delta
+//! Lake table with `--layout delta`). See `process --help` for the exit codes.
 
 use std::fmt::Write;
 use std::io::IsTerminal;
@@ -11,7 +12,9 @@ mod support;
 
 use clap::{Parser, ValueEnum};
 use openhouse::publish::EscapedPath;
-use openhouse::{CancelFlag, FeedSource, Pipeline, Progress, RunPaths, RunReport};
+use openhouse::{
+    CancelFlag, FeedSource, MergePaths, MergeTarget, Pipeline, Progress, RunPaths, RunReport,
+};
 use support::{Failure, workspace_path};
 
 const EXAMPLES: &str = "\
@@ -21,6 +24,9 @@ Examples:
   cat feed.json | process - --summary json     standard input in, the report as JSON out
   process feed.json --rejects /dev/null        rejected records thrown away
   process feed.json --max-rejected 0.05        refuse to publish when over 5% are rejected
+  process b.json --base t.parquet -o t.parquet
+                                               merge a batch into a Parquet table, in place
+  process b.json --layout delta -o table       merge a batch into a Delta Lake table (made if new)
 
 Exit codes:
   0    the table, rejects file and report were written
@@ -44,9 +50,18 @@ struct Args {
     /// The feed, as an option (the same as the positional FEED).
     #[arg(long, value_name = "FEED")]
     input: Option<PathBuf>,
-    /// The Parquet table to write. [default: out/openhouses.parquet of this workspace]
+    /// The Parquet table to write, or with `--layout delta` the Delta Lake table's folder.
+    /// [default: out/openhouses.parquet, or out/openhouses-delta, of this workspace]
     #[arg(short, long, value_name = "PATH")]
     output: Option<PathBuf>,
+    /// Merge the feed, as a new batch of events, into this Parquet table and write the result
+    /// to --output (which may be this file: it is replaced atomically).
+    #[arg(long, value_name = "TABLE")]
+    base: Option<PathBuf>,
+    /// The table's layout: one Parquet file, or a Delta Lake table partitioned by month into
+    /// which each feed is merged as a batch (a batch applied before is recognised and skipped).
+    #[arg(long, value_enum, default_value_t = Layout::Parquet)]
+    layout: Layout,
     /// Where rejected records go, as NDJSON with their problems. [default:
     /// out/rejects.ndjson beside the table's default]
     #[arg(long, value_name = "PATH")]
@@ -83,6 +98,12 @@ struct Args {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Layout {
+    Parquet,
+    Delta,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Summary {
     Text,
     Json,
@@ -109,9 +130,10 @@ fn run(args: &Args, cancel: &CancelFlag) -> Result<String, Failure> {
         Some(feed) => FeedSource::from_arg(feed),
         None => FeedSource::File(workspace_path("fixtures/openhouses.json")?),
     };
-    let output = match &args.output {
-        Some(path) => path.clone(),
-        None => workspace_path("out")?.join("openhouses.parquet"),
+    let output = match (&args.output, args.layout) {
+        (Some(path), _) => path.clone(),
+        (None, Layout::Parquet) => workspace_path("out")?.join("openhouses.parquet"),
+        (None, Layout::Delta) => workspace_path("out")?.join("openhouses-delta"),
     };
     let rejects = match &args.rejects {
         Some(path) => path.clone(),
@@ -127,19 +149,48 @@ fn run(args: &Args, cancel: &CancelFlag) -> Result<String, Failure> {
         builder = builder.max_rejected_share(share).map_err(Failure::usage)?;
     }
     let pipeline = builder.build();
-    let paths = RunPaths {
-        input: input.clone(),
-        output: output.clone(),
-        rejects: Some(rejects.clone()),
-        report: args.report.clone(),
+    let target = match (&args.base, args.layout) {
+        (None, Layout::Parquet) => None,
+        (Some(base), Layout::Parquet) => Some(MergeTarget::ParquetFile {
+            base: base.clone(),
+            output: output.clone(),
+        }),
+        (None, Layout::Delta) => Some(MergeTarget::Delta {
+            table: output.clone(),
+        }),
+        (Some(_), Layout::Delta) => {
+            return Err(Failure::usage_message(
+                "--base is for a Parquet table; a Delta table is merged into at --output",
+            ));
+        }
     };
 
     let bar = progress_bar(args, &input);
-    let report = pipeline.run_with(&paths, cancel, &mut |progress: &Progress| {
+    let mut show = |progress: &Progress| {
         if let Some(bar) = &bar {
             bar.set_position(progress.input_bytes);
         }
-    });
+    };
+    let report = match target {
+        None => {
+            let paths = RunPaths {
+                input: input.clone(),
+                output: output.clone(),
+                rejects: Some(rejects.clone()),
+                report: args.report.clone(),
+            };
+            pipeline.run_with(&paths, cancel, &mut show)
+        }
+        Some(target) => {
+            let paths = MergePaths {
+                input: input.clone(),
+                target,
+                rejects: Some(rejects.clone()),
+                report: args.report.clone(),
+            };
+            pipeline.merge_run_with(&paths, cancel, &mut show)
+        }
+    };
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
@@ -178,6 +229,25 @@ fn status(
             table.rows,
             table.bytes
         );
+    }
+    if let Some(merge) = report
+        .merge
+        .as_ref()
+        .filter(|merge| merge.delta_version.is_some())
+    {
+        let version = merge.delta_version.unwrap_or_default();
+        if merge.already_applied {
+            eprintln!(
+                "{} already holds this batch (version {version})",
+                EscapedPath::new(output)
+            );
+        } else {
+            eprintln!(
+                "committed version {version} of {} ({} rows)",
+                EscapedPath::new(output),
+                merge.table_rows
+            );
+        }
     }
     eprintln!(
         "wrote {} ({} rejected records)",

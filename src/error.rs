@@ -50,6 +50,20 @@ pub enum Error {
         /// What failed.
         source: std::io::Error,
     },
+    /// A file of the table being merged into lacks a usable OpenHouseKey, OpenHouseDate or
+    /// Zip5 column (null values included), so its rows cannot be placed.
+    #[error("the table's files have no usable {column} column: a merge needs it in every row")]
+    MergeColumn {
+        /// The column.
+        column: &'static str,
+    },
+    /// The batch was not read to its end, so it has no hash to recognise it by.
+    #[error("the batch was not read to its end")]
+    BatchNotReadToEnd,
+    /// The Delta Lake table could not be opened, read or committed to.
+    #[cfg(feature = "delta")]
+    #[error(transparent)]
+    Delta(#[from] openhouse_delta::Error),
     /// The feed held no record, and the pipeline was not told to accept that.
     #[error("the feed holds no records (allow an empty feed to publish an empty table)")]
     EmptyFeed,
@@ -71,7 +85,8 @@ pub enum Error {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
-    /// The feed is at fault: malformed, not JSON, empty, too many rejected records.
+    /// The input is at fault: a feed malformed, not JSON, empty or with too many rejected
+    /// records; a Parquet file that cannot be read as a table.
     BadInput,
     /// A setting is out of range.
     Usage,
@@ -98,10 +113,23 @@ impl Error {
                 IngestErrorKind::Cancelled => ErrorKind::Cancelled,
                 _ => ErrorKind::Io,
             },
-            Error::Table(_) | Error::EmptyFeed | Error::TooManyRejected { .. } => {
-                ErrorKind::BadInput
+            Error::Table(_)
+            | Error::EmptyFeed
+            | Error::TooManyRejected { .. }
+            | Error::MergeColumn { .. } => ErrorKind::BadInput,
+            Error::Storage(openhouse_parquet::Error::Io { .. }) | Error::BatchNotReadToEnd => {
+                ErrorKind::Io
             }
-            Error::Storage(_) => ErrorKind::Io,
+            // A Parquet file that cannot be read as a table (damaged, not Parquet, without
+            // the columns insights need); a failed write is a `Publish` error.
+            Error::Storage(_) => ErrorKind::BadInput,
+            #[cfg(feature = "delta")]
+            Error::Delta(error) => match error {
+                // A path that holds no open-house table: fixed by giving another.
+                openhouse_delta::Error::NotATable { .. }
+                | openhouse_delta::Error::UnsupportedTable { .. } => ErrorKind::Usage,
+                _ => ErrorKind::Io,
+            },
         }
     }
 }

@@ -33,20 +33,24 @@
 
 mod chunk;
 mod error;
+mod merge;
 mod pipeline;
 pub mod publish;
 mod rejects;
 mod report;
 
 pub use error::{Error, ErrorKind};
+pub use merge::{MergePaths, MergeTarget};
 pub use pipeline::{
     DEFAULT_TOP_ZIPCODES, FeedSource, MAX_THREADS_PER_CORE, Pipeline, PipelineBuilder, Processed,
     RunPaths,
 };
 pub use rejects::RejectsLine;
-pub use report::{RunReport, StageTimes};
+pub use report::{MergeReport, RunReport, StageTimes, TableLayout};
 
 pub use openhouse_dedup as dedup;
+#[cfg(feature = "delta")]
+pub use openhouse_delta as delta;
 pub use openhouse_ingest as ingest;
 pub use openhouse_insights as insights;
 pub use openhouse_model as model;
@@ -59,9 +63,13 @@ pub use openhouse_model::{OpenHouse, Position, Rejection};
 /// The insights of a Parquet table written by this project, or by another engine with the
 /// same `OpenHouseDate` and `Zip5` (or `Zipcode`) columns: `path` is a file, a folder of
 /// files (hive partitions included) or a glob, read in parallel on the current rayon pool
-/// (see [`openhouse_parquet::ParquetFiles::locate`]). Rows with a null `OpenHouseDate` are
-/// skipped.
+/// (see [`openhouse_parquet::ParquetFiles::locate`]). With the `delta` feature, `path` may
+/// also be a Delta Lake table, whose log's active files are read (never the folder's other
+/// files). Rows with a null `OpenHouseDate` are skipped.
 pub fn insights_from_parquet(path: &std::path::Path, top_zipcodes: u64) -> Result<Insights, Error> {
+    #[cfg(feature = "delta")]
+    let files = openhouse_delta::locate_table_files(path)?;
+    #[cfg(not(feature = "delta"))]
     let files = openhouse_parquet::ParquetFiles::locate(path)?;
     let (tally, _) = openhouse_parquet::fold_insight_rows(
         &files,

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use openhouse_dedup::{SharedLatestByKey, Table};
+use openhouse_dedup::{LatestByKey, SharedLatestByKey, Table};
 use openhouse_ingest::{
     CancelFlag, IngestOptions, IngestSummary, Input, Progress, StageTime, Stopwatch, ingest_windows,
 };
@@ -164,6 +164,16 @@ impl FeedSource {
     }
 }
 
+impl FeedSource {
+    /// The feed as a file the publish module keeps the outputs apart from.
+    pub(crate) fn publish_input(&self) -> publish::Input {
+        match self {
+            FeedSource::File(path) => publish::Input::Path(path.clone()),
+            FeedSource::Stdin => publish::Input::Stdin,
+        }
+    }
+}
+
 impl From<PathBuf> for FeedSource {
     fn from(path: PathBuf) -> Self {
         FeedSource::File(path)
@@ -291,16 +301,25 @@ impl Pipeline {
         cancel: &CancelFlag,
         progress: &mut (dyn FnMut(&Progress) + Send),
     ) -> Result<RunReport, Error> {
-        let threads = self.threads;
         self.in_pool(|| {
             let mut report = self.run_here(paths, cancel, progress)?;
-            report.threads = if threads == 0 {
-                rayon::current_num_threads()
-            } else {
-                threads
-            };
+            report.threads = self.threads_in_pool();
             Ok(report)
         })?
+    }
+
+    /// The worker threads a run uses, asked from inside its pool.
+    pub(crate) fn threads_in_pool(&self) -> usize {
+        if self.threads == 0 {
+            rayon::current_num_threads()
+        } else {
+            self.threads
+        }
+    }
+
+    /// How the table's Parquet is written.
+    pub(crate) fn write_options(&self) -> &WriteOptions {
+        &self.write
     }
 
     fn run_here(
@@ -311,13 +330,7 @@ impl Pipeline {
     ) -> Result<RunReport, Error> {
         // Every path is checked, and the outputs locked and opened, before the feed is read.
         let mut plan = PublishPlan::new();
-        plan.input(
-            "the feed",
-            match &paths.input {
-                FeedSource::File(path) => publish::Input::Path(path.clone()),
-                FeedSource::Stdin => publish::Input::Stdin,
-            },
-        );
+        plan.input("the feed", paths.input.publish_input());
         let table_output = plan.output("the table", &paths.output);
         let rejects_output = paths
             .rejects
@@ -328,47 +341,18 @@ impl Pipeline {
             .as_ref()
             .map(|path| plan.output("the report", path));
         let mut publication = plan.prepare()?;
-        let input: Input<'static> = match &paths.input {
-            FeedSource::Stdin => Input::Reader(Box::new(std::io::stdin())),
-            FeedSource::File(path) => {
-                Input::Reader(Box::new(File::open(path).map_err(|source| {
-                    Error::OpenFeed {
-                        path: path.clone(),
-                        source,
-                    }
-                })?))
-            }
-        };
-
-        let latest = SharedLatestByKey::new();
-        let mut counts = RejectionCounts::default();
-        let mut rejects_failure = None;
-        let summary = {
-            let mut rejects = rejects_output.map(|id| publication.output(id));
-            ingest_windows(
-                input,
-                &self.ingest_options(Some(cancel)),
-                || ChunkSink::new(&latest),
-                |sinks: Vec<ChunkSink>, window_progress| {
-                    let rejections: Vec<_> =
-                        sinks.into_iter().flat_map(|sink| sink.rejections).collect();
-                    for rejection in &rejections {
-                        counts.add(rejection);
-                    }
-                    if let Some(out) = rejects.as_deref_mut()
-                        && let Err(error) = write_rejects(out, &rejections)
-                    {
-                        rejects_failure = Some(error);
-                        return Ok(false);
-                    }
-                    progress(window_progress);
-                    Ok(true)
-                },
-            )?
-        };
-        if let Some(error) = rejects_failure {
-            return Err(Error::from_output(error));
-        }
+        let input = open_feed(&paths.input)?;
+        let FeedRead {
+            summary,
+            latest,
+            counts,
+            dedup,
+        } = self.read_feed(
+            input,
+            rejects_output.map(|id| publication.output(id)),
+            cancel,
+            progress,
+        )?;
         self.check_policy(&summary)?;
 
         let mut stages = StageTimes {
@@ -377,9 +361,7 @@ impl Pipeline {
             parse: summary.times.parse,
             ..StageTimes::default()
         };
-        let dedup = Stopwatch::start();
-        let latest = latest.into_latest();
-        stages.dedup = dedup.stop();
+        stages.dedup = dedup;
         let sort = Stopwatch::start();
         let table = latest.into_table()?;
         stages.sort = sort.stop();
@@ -412,8 +394,54 @@ impl Pipeline {
         Ok(report)
     }
 
+    /// Reads a feed: every record validated, each rejection counted and written to `rejects`
+    /// as the windows go, the latest version of each open house kept. `progress` is called
+    /// after every window; `cancel` stops the reading.
+    pub(crate) fn read_feed(
+        &self,
+        input: Input<'_>,
+        mut rejects: Option<&mut OutputWriter>,
+        cancel: &CancelFlag,
+        progress: &mut (dyn FnMut(&Progress) + Send),
+    ) -> Result<FeedRead, Error> {
+        let latest = SharedLatestByKey::new();
+        let mut counts = RejectionCounts::default();
+        let mut rejects_failure = None;
+        let summary = ingest_windows(
+            input,
+            &self.ingest_options(Some(cancel)),
+            || ChunkSink::new(&latest),
+            |sinks: Vec<ChunkSink>, window_progress| {
+                let rejections: Vec<_> =
+                    sinks.into_iter().flat_map(|sink| sink.rejections).collect();
+                for rejection in &rejections {
+                    counts.add(rejection);
+                }
+                if let Some(out) = rejects.as_deref_mut()
+                    && let Err(error) = write_rejects(out, &rejections)
+                {
+                    rejects_failure = Some(error);
+                    return Ok(false);
+                }
+                progress(window_progress);
+                Ok(true)
+            },
+        )?;
+        if let Some(error) = rejects_failure {
+            return Err(Error::from_output(error));
+        }
+        let dedup = Stopwatch::start();
+        let latest = latest.into_latest();
+        Ok(FeedRead {
+            summary,
+            latest,
+            counts,
+            dedup: dedup.stop(),
+        })
+    }
+
     /// Refuses to publish an empty feed or one whose rejections pass the limit.
-    fn check_policy(&self, summary: &IngestSummary) -> Result<(), Error> {
+    pub(crate) fn check_policy(&self, summary: &IngestSummary) -> Result<(), Error> {
         if summary.records_read == 0 {
             return if self.allow_empty {
                 Ok(())
@@ -437,7 +465,7 @@ impl Pipeline {
     }
 
     /// Runs `job` on a pool of the configured size, or on the current one.
-    fn in_pool<T: Send>(&self, job: impl FnOnce() -> T + Send) -> Result<T, Error> {
+    pub(crate) fn in_pool<T: Send>(&self, job: impl FnOnce() -> T + Send) -> Result<T, Error> {
         if self.threads == 0 {
             return Ok(job());
         }
@@ -450,6 +478,28 @@ impl Pipeline {
             })?;
         Ok(pool.install(job))
     }
+}
+
+/// What reading a feed kept: see [`Pipeline::read_feed`].
+pub(crate) struct FeedRead {
+    pub summary: IngestSummary,
+    pub latest: LatestByKey,
+    pub counts: RejectionCounts,
+    /// Merging the worker threads' tables into one.
+    pub dedup: StageTime,
+}
+
+/// The feed of a run, opened: a file or standard input, read on the reader thread.
+pub(crate) fn open_feed(source: &FeedSource) -> Result<Input<'static>, Error> {
+    Ok(match source {
+        FeedSource::Stdin => Input::Reader(Box::new(std::io::stdin())),
+        FeedSource::File(path) => Input::Reader(Box::new(File::open(path).map_err(|source| {
+            Error::OpenFeed {
+                path: path.clone(),
+                source,
+            }
+        })?)),
+    })
 }
 
 /// Splits the encode stage's time into encoding and the time spent in `write` calls.
@@ -478,7 +528,7 @@ fn write_table(
 }
 
 /// Writes the report as pretty JSON, one object and a newline.
-fn write_report(out: &mut OutputWriter, report: &RunReport) -> Result<(), Error> {
+pub(crate) fn write_report(out: &mut OutputWriter, report: &RunReport) -> Result<(), Error> {
     serde_json::to_writer_pretty(&mut *out, report)
         .map_err(std::io::Error::from)
         .and_then(|()| out.write_all(b"\n"))

@@ -12,6 +12,11 @@ use serde::{Deserialize, Serialize};
 /// What a run read, kept, dropped and wrote. `records_read` always equals
 /// `records_valid + records_rejected`, and `records_valid` equals
 /// `open_houses + versions_superseded`.
+///
+/// A run that merges a batch into an existing table ([`Pipeline::merge`](crate::Pipeline::merge))
+/// counts the batch in these fields (`open_houses` is then the batch's own latest versions),
+/// says what became of them in [`RunReport::merge`], and gives the insights of the whole
+/// table after the merge.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct RunReport {
@@ -28,22 +33,63 @@ pub struct RunReport {
     pub records_rejected: u64,
     /// Valid records that an equal or later version of the same open house replaced.
     pub versions_superseded: u64,
-    /// Rows of the table: the latest version of each open house.
+    /// Rows of the table: the latest version of each open house (in a merge, of the batch).
     pub open_houses: u64,
     /// Problems found, by field (`record` for a record that is not a JSON object) and
     /// reason. A rejected record with several problems counts under each.
     pub rejections_by_field: BTreeMap<String, BTreeMap<String, u64>>,
-    /// The three insights of the table.
+    /// The three insights of the table (in a merge, of the whole table after it).
     pub insights: Insights,
-    /// The Parquet table as written, when the run wrote one.
+    /// The Parquet table as written, when the run wrote one file.
     #[serde(default)]
     pub table: Option<WriteSummary>,
+    /// What merging the batch into an existing table did, when the run was a merge.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merge: Option<MergeReport>,
     /// Worker threads the run used.
     #[serde(default)]
     pub threads: usize,
     /// Wall and CPU time of each stage.
     #[serde(default)]
     pub stages: StageTimes,
+}
+
+/// The layout of a table a batch is merged into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum TableLayout {
+    /// One Parquet file, rewritten whole.
+    Parquet,
+    /// A Delta Lake table partitioned by month of OpenHouseDate.
+    Delta,
+}
+
+/// What merging one batch into an existing table did, key by key (docs/incremental.md).
+/// `keys_inserted + keys_updated + keys_unchanged` is the batch's open houses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct MergeReport {
+    /// The table's layout.
+    pub layout: TableLayout,
+    /// Keys the table did not hold: their rows were added.
+    pub keys_inserted: u64,
+    /// Keys whose row the batch replaced: a later `DateModified` (at the table's microsecond
+    /// precision), or an equal one with other values.
+    pub keys_updated: u64,
+    /// Keys the batch left as they were: the table's version is later (a late, older version
+    /// arrived), or equal in every column.
+    pub keys_unchanged: u64,
+    /// Rows of the table after the merge.
+    pub table_rows: u64,
+    /// The month partitions (`YYYY-MM`) whose files the merge replaced or added, in order
+    /// (Delta layout; a single file has no partitions and is rewritten whole).
+    pub partitions_rewritten: Vec<String>,
+    /// Whether the table already held this batch (Delta layout, known by the SHA-256 of the
+    /// batch's bytes), so that nothing was changed and every count above is zero.
+    pub already_applied: bool,
+    /// The table's Delta version after the merge (Delta layout).
+    pub delta_version: Option<u64>,
 }
 
 /// Wall and CPU time of each stage of a run. A stage whose CPU time is close to its wall
@@ -62,7 +108,8 @@ pub struct StageTimes {
     pub dedup: StageTime,
     /// Putting the table in order.
     pub sort: StageTime,
-    /// Gathering and encoding the table's columns.
+    /// Gathering and encoding the table's columns (in a merge, also reading the rows of the
+    /// table it rewrites and merging the batch into them).
     pub encode: StageTime,
     /// Writing the rejects and the encoded table out.
     pub write: StageTime,
@@ -125,6 +172,7 @@ impl RunReport {
             rejections_by_field: rejections.0,
             insights,
             table: None,
+            merge: None,
             threads: 0,
             stages: StageTimes::default(),
         }
@@ -132,8 +180,13 @@ impl RunReport {
 
     /// A few lines for a terminal: counts and where the rejections went.
     pub fn summary(&self) -> String {
+        let kept = if self.merge.is_some() {
+            "in the batch"
+        } else {
+            "written"
+        };
         let mut text = format!(
-            "{} records read ({} feed): {} valid, {} rejected; {} superseded versions dropped; {} open houses written\n",
+            "{} records read ({} feed): {} valid, {} rejected; {} superseded versions dropped; {} open houses {kept}\n",
             self.records_read,
             self.format,
             self.records_valid,
@@ -145,6 +198,9 @@ impl RunReport {
             for (reason, count) in reasons {
                 let _ = writeln!(text, "  rejected: {field} {reason}: {count}");
             }
+        }
+        if let Some(merge) = &self.merge {
+            text.push_str(&merge.summary());
         }
         text
     }
@@ -160,6 +216,33 @@ impl RunReport {
             let cpu = time.cpu.as_secs_f64() * 1000.0;
             let cores = if wall > 0.0 { cpu / wall } else { 0.0 };
             let _ = writeln!(text, "{name:<9} {wall:>10.1} {cpu:>10.1} {cores:>6.2}");
+        }
+        text
+    }
+}
+
+impl MergeReport {
+    /// A few lines for a terminal: what the merge did to the table.
+    pub fn summary(&self) -> String {
+        let version = self
+            .delta_version
+            .map(|version| format!(" (Delta version {version})"))
+            .unwrap_or_default();
+        if self.already_applied {
+            return format!(
+                "merge: the table already holds this batch; nothing changed{version}\n"
+            );
+        }
+        let mut text = format!(
+            "merge: {} keys inserted, {} updated, {} unchanged; the table has {} rows{version}\n",
+            self.keys_inserted, self.keys_updated, self.keys_unchanged, self.table_rows
+        );
+        if self.layout == TableLayout::Delta {
+            let months = match self.partitions_rewritten.as_slice() {
+                [] => "none".to_owned(),
+                months => months.join(", "),
+            };
+            let _ = writeln!(text, "  partitions rewritten: {months}");
         }
         text
     }

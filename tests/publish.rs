@@ -96,6 +96,60 @@ fn an_output_that_is_the_input_is_refused_and_nothing_is_written() {
 }
 
 #[test]
+fn an_input_read_before_publishing_may_be_replaced_by_its_own_output() {
+    let folder = tempfile::tempdir().unwrap();
+    let table = folder.path().join("t.parquet");
+    fs::write(&table, b"old table").unwrap();
+    let mut plan = PublishPlan::new();
+    let output = plan.output("the table", &table);
+    // Another spelling of the same file, as `--base t.parquet -o ./t.parquet` gives.
+    let spelled = folder.path().join("./t.parquet");
+    plan.input_replaced_by("the base table", Input::Path(spelled), output);
+    let mut publication = plan.prepare().unwrap();
+    assert_eq!(fs::read(&table).unwrap(), b"old table");
+    publication.output(output).write_all(b"new table").unwrap();
+    publication.commit().unwrap();
+    assert_eq!(fs::read(&table).unwrap(), b"new table");
+    assert_eq!(leftovers(folder.path()), Vec::<String>::new());
+}
+
+#[test]
+fn an_input_replaced_by_one_output_may_not_be_another_output() {
+    let folder = tempfile::tempdir().unwrap();
+    let table = folder.path().join("t.parquet");
+    fs::write(&table, b"old table").unwrap();
+    let mut plan = PublishPlan::new();
+    let output = plan.output("the table", folder.path().join("new.parquet"));
+    plan.output("the report", &table);
+    plan.input_replaced_by("the base table", Input::Path(table.clone()), output);
+    assert_same_file(&refusal(&plan));
+    assert_eq!(fs::read(&table).unwrap(), b"old table");
+}
+
+#[test]
+fn another_input_may_not_be_the_output_that_replaces_the_base() {
+    let folder = tempfile::tempdir().unwrap();
+    let table = folder.path().join("t.parquet");
+    fs::write(&table, b"old table").unwrap();
+    let mut plan = PublishPlan::new();
+    let output = plan.output("the table", &table);
+    plan.input_replaced_by("the base table", Input::Path(table.clone()), output);
+    plan.input("the feed", Input::Path(table.clone()));
+    assert_same_file(&refusal(&plan));
+}
+
+#[test]
+fn an_input_replaced_by_a_stream_output_is_refused() {
+    let folder = tempfile::tempdir().unwrap();
+    let fifo = folder.path().join("fifo");
+    make_fifo(&fifo);
+    let mut plan = PublishPlan::new();
+    let output = plan.output("the table", &fifo);
+    plan.input_replaced_by("the base table", Input::Path(fifo.clone()), output);
+    assert_same_file(&refusal(&plan));
+}
+
+#[test]
 fn two_outputs_on_one_path_are_refused() {
     let folder = tempfile::tempdir().unwrap();
     let table = folder.path().join("t.parquet");

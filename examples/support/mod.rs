@@ -48,6 +48,14 @@ impl Failure {
         }
     }
 
+    /// Arguments that do not go together.
+    pub fn usage_message(message: &str) -> Failure {
+        Failure {
+            code: USAGE,
+            error: anyhow::anyhow!("{message}"),
+        }
+    }
+
     /// A failed read or write.
     pub fn io(error: impl Into<anyhow::Error>) -> Failure {
         Failure {

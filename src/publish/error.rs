@@ -42,10 +42,10 @@ pub enum PublishError {
         /// Its path as given.
         second_path: PathBuf,
     },
-    /// An output path names a folder.
+    /// An input or output path names a folder.
     #[error("{role} {} is a folder; give the path of a file", EscapedPath::new(.path))]
     Folder {
-        /// The output's role.
+        /// The file's role.
         role: &'static str,
         /// The path as given.
         path: PathBuf,

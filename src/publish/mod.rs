@@ -51,16 +51,23 @@
 //!    | a socket, a block device, anything else | refused: [`PublishError::Unsupported`] |
 //!
 //!    Streams are outside the all-or-nothing guarantee below: their bytes are gone once
-//!    written, and a run that fails after writing some has still written them.
+//!    written, and a run that fails after writing some has still written them. An input
+//!    that is a folder is refused too ([`PublishError::Folder`]).
 //! 2. **Same-file check.** No two of the run's files (inputs and outputs) may be one file.
 //!    Two paths are one file when their canonical paths are equal (so `./t.json`,
 //!    `out/../t.json` and a symbolic link count) or when they name the same (device, inode)
 //!    (so hard links count). A path that does not exist yet compares by its canonical
 //!    folder and name. An input read from standard input ([`Input::Stdin`]) is identified
 //!    by its descriptor (`fstat` of fd 0), so `process - --output f.json < f.json` is
-//!    refused too. One exception: a **character device may serve several roles**
+//!    refused too. Two exceptions: a **character device may serve several roles**
 //!    (`--rejects /dev/null --report /dev/null`): it keeps nothing, so sharing it harms
 //!    nothing. A FIFO or a regular file may not: two outputs would interleave or overwrite.
+//!    And an input declared with [`PublishPlan::input_replaced_by`] may be the one output it
+//!    names, when that output is a file replaced by renaming (a table merged in place:
+//!    `process --base t.parquet --output t.parquet`): the run reads it before it publishes,
+//!    and the commit renames the new file over it, so the input is read whole and the output
+//!    lands whole. It may not be any other output, nor a stream (which would be written
+//!    while it is read), and no other input may be that output.
 //! 3. **Folders.** A missing folder of an output is created (with its parents); a run that
 //!    publishes nothing removes the folders it created again.
 //! 4. **Lock.** Each output folder is locked (`flock` on the folder itself; see below), in
@@ -207,7 +214,8 @@ impl OutputId {
 /// The files a run reads and the outputs it writes, to be prepared together.
 #[derive(Debug, Clone, Default)]
 pub struct PublishPlan {
-    inputs: Vec<(&'static str, Input)>,
+    /// Each input with the output that may replace it, if any.
+    inputs: Vec<(&'static str, Input, Option<OutputId>)>,
     outputs: Vec<(&'static str, PathBuf)>,
     lock_wait: Duration,
 }
@@ -220,7 +228,20 @@ impl PublishPlan {
 
     /// Adds a file the run reads. `role` names it in messages ("the feed").
     pub fn input(&mut self, role: &'static str, input: Input) -> &mut PublishPlan {
-        self.inputs.push((role, input));
+        self.inputs.push((role, input, None));
+        self
+    }
+
+    /// Adds a file the run reads in full before it publishes, which `output` (an output of
+    /// this plan) may replace: the same-file check lets exactly this pair be one file. This is
+    /// how a table is rewritten in place; the commit then renames the new file over it.
+    pub fn input_replaced_by(
+        &mut self,
+        role: &'static str,
+        input: Input,
+        output: OutputId,
+    ) -> &mut PublishPlan {
+        self.inputs.push((role, input, Some(output)));
         self
     }
 
@@ -244,7 +265,7 @@ impl PublishPlan {
         let inputs = self
             .inputs
             .iter()
-            .map(|(_, input)| identify_input(input))
+            .map(|(role, input, _)| identify_input(role, input))
             .collect::<Result<Vec<_>, _>>()?;
         let targets = self
             .outputs
@@ -303,7 +324,12 @@ impl PublishPlan {
             let same = |other: &Identity| {
                 other.is_same_file(&target.identity) && !target.identity.may_be_shared()
             };
-            for ((input_role, input), identity) in self.inputs.iter().zip(inputs) {
+            for ((input_role, input, replaced_by), identity) in self.inputs.iter().zip(inputs) {
+                // Only a file replaced by renaming: a stream would be written while it is read.
+                let replaced = matches!(target.route, Route::Rename { .. });
+                if replaced && *replaced_by == Some(OutputId(index)) {
+                    continue;
+                }
                 if identity.as_ref().is_some_and(same) {
                     return Err(PublishError::SameFile {
                         first: input_role,
@@ -334,9 +360,13 @@ impl PublishPlan {
 }
 
 /// The identity of an input; `None` when there is nothing to compare (standard input
-/// closed).
-fn identify_input(input: &Input) -> Result<Option<Identity>, PublishError> {
+/// closed). A folder is refused: a run reads files.
+fn identify_input(role: &'static str, input: &Input) -> Result<Option<Identity>, PublishError> {
     match input {
+        Input::Path(path) if path.is_dir() => Err(PublishError::Folder {
+            role,
+            path: path.clone(),
+        }),
         Input::Path(path) => Identity::of_path(path)
             .map(Some)
             .map_err(PublishError::io("inspect", path)),

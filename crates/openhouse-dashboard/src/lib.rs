@@ -5,7 +5,8 @@
 //! The page has no scripts and fetches nothing: styles and charts are inline. Charts are
 //! SVG drawn by plotters, with each bar and point titled for hover; the page comes from a
 //! minijinja template that escapes every value. [`OpenHouseCounts`] reads a Parquet table
-//! (any engine's, see `openhouse_parquet`) and answers the insights of any date range
+//! (any engine's, see `openhouse_parquet`; with the `delta` feature, a Delta Lake table through
+//! its log) and answers the insights of any date range
 //! ([`DashboardQuery`]); with the `serve` feature (on by default), [`serve::DashboardServer`]
 //! serves the page, re-reading the table when it changes.
 //!
@@ -66,6 +67,10 @@ pub enum Error {
     /// The Parquet table could not be read.
     #[error(transparent)]
     Table(#[from] openhouse_parquet::Error),
+    /// The Delta Lake table could not be read.
+    #[cfg(feature = "delta")]
+    #[error(transparent)]
+    Delta(#[from] openhouse_delta::Error),
     /// The run report could not be read.
     #[error("reading the run report {path}")]
     ReadReport {

@@ -23,9 +23,10 @@ pub struct TableDashboard {
 
 impl TableDashboard {
     /// Reads the table at `table` (a Parquet file, a folder of them or a glob, see
-    /// `openhouse_parquet::ParquetFiles::locate`) and the run report at `report`.
+    /// `openhouse_parquet::ParquetFiles::locate`; with the `delta` feature also a Delta Lake
+    /// table, through its log's active files) and the run report at `report`.
     pub fn load(table: &Path, report: Option<&Path>) -> Result<Self, Error> {
-        let files = ParquetFiles::locate(table)?;
+        let files = table_files(table)?;
         // Stamped before reading: a file that changes during the read is read again later.
         let stamps = stamps(&files, report);
         let (counts, summary) = OpenHouseCounts::read(&files)?;
@@ -43,7 +44,7 @@ impl TableDashboard {
     /// Reads the table and report again if a file was added, removed or changed (by
     /// modification time or size) since they were read; says whether it did.
     pub fn refresh(&mut self) -> Result<bool, Error> {
-        let files = ParquetFiles::locate(&self.table)?;
+        let files = table_files(&self.table)?;
         if stamps(&files, self.report.as_deref()) == self.stamps {
             return Ok(false);
         }
@@ -77,6 +78,18 @@ impl TableDashboard {
         }
         page.render()
     }
+}
+
+/// The table's files: a Delta Lake table's from its log (a commit changes the list, and so
+/// the stamps), anything else as `openhouse-parquet` locates it.
+#[cfg(feature = "delta")]
+fn table_files(table: &Path) -> Result<ParquetFiles, Error> {
+    Ok(openhouse_delta::locate_table_files(table)?)
+}
+
+#[cfg(not(feature = "delta"))]
+fn table_files(table: &Path) -> Result<ParquetFiles, Error> {
+    Ok(ParquetFiles::locate(table)?)
 }
 
 fn stamps(files: &ParquetFiles, report: Option<&Path>) -> Vec<FileStamp> {

@@ -2,7 +2,6 @@
 //! and the batch's hash marks it as applied.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::fmt;
 use std::fs;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -11,67 +10,14 @@ use deltalake::kernel::transaction::{CommitBuilder, CommitProperties};
 use deltalake::kernel::{Action, Add, Remove, Transaction};
 use deltalake::protocol::DeltaOperation;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
-use crate::{ActiveFile, Error, MONTH_COLUMN, Table, WrittenFile};
-
-/// The prefix of the `txn` application id that marks a batch as applied; the id is the
-/// prefix followed by the batch's hash in hexadecimal.
-pub const BATCH_APP_ID_PREFIX: &str = "openhouse.batch.";
+use crate::{ActiveFile, BatchHash, Error, MONTH_COLUMN, Table, WrittenFile};
 
 /// The commitInfo key that holds the batch's hash in hexadecimal.
 pub const BATCH_HASH_KEY: &str = "openhouse.batch_sha256";
 
 /// The commitInfo key that holds the batch's counts, an object of names to numbers.
 pub const BATCH_COUNTS_KEY: &str = "openhouse.counts";
-
-/// The SHA-256 of a batch's content: what identifies a batch across runs, so that applying
-/// the same batch again is recognised.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct BatchHash([u8; 32]);
-
-impl BatchHash {
-    /// The hash of `content`, e.g. the bytes of the batch's feed file.
-    pub fn of(content: &[u8]) -> BatchHash {
-        BatchHash(Sha256::digest(content).into())
-    }
-
-    /// A hash computed elsewhere (e.g. while streaming the feed through a hasher).
-    pub fn from_digest(digest: [u8; 32]) -> BatchHash {
-        BatchHash(digest)
-    }
-
-    /// A hash written as 64 hexadecimal digits.
-    pub fn from_hex(text: &str) -> Result<BatchHash, Error> {
-        let bad = || Error::BadBatchHash { text: text.into() };
-        if text.len() != 64 || !text.bytes().all(|byte| byte.is_ascii_hexdigit()) {
-            return Err(bad());
-        }
-        let mut digest = [0u8; 32];
-        for (byte, pair) in digest.iter_mut().zip(text.as_bytes().chunks(2)) {
-            let pair = std::str::from_utf8(pair).map_err(|_| bad())?;
-            *byte = u8::from_str_radix(pair, 16).map_err(|_| bad())?;
-        }
-        Ok(BatchHash(digest))
-    }
-
-    /// The digest's bytes.
-    pub fn digest(&self) -> [u8; 32] {
-        self.0
-    }
-
-    /// The application id of the `txn` action that marks this batch as applied.
-    pub fn app_id(&self) -> String {
-        format!("{BATCH_APP_ID_PREFIX}{self}")
-    }
-}
-
-/// Lower-case hexadecimal.
-impl fmt::Display for BatchHash {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.iter().try_for_each(|byte| write!(f, "{byte:02x}"))
-    }
-}
 
 /// What applying one batch changes: files that leave the table, files that join it, and
 /// counts for the commit's metadata.
@@ -299,38 +245,4 @@ fn now_millis() -> i64 {
         .duration_since(UNIX_EPOCH)
         .map(|since| since.as_millis() as i64)
         .unwrap_or_default()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_batch_hash_is_the_sha256_of_the_content_in_lower_case_hex() {
-        // The FIPS 180-2 test vector for "abc".
-        let text = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
-        assert_eq!(BatchHash::of(b"abc").to_string(), text);
-        assert_eq!(BatchHash::from_hex(text).unwrap(), BatchHash::of(b"abc"));
-        assert_eq!(
-            BatchHash::from_hex(&text.to_uppercase()).unwrap(),
-            BatchHash::of(b"abc")
-        );
-    }
-
-    #[test]
-    fn text_that_is_not_64_hex_digits_is_not_a_batch_hash() {
-        for text in [
-            "",
-            "ab",
-            &"g".repeat(64),
-            &"a".repeat(63),
-            &"é".repeat(32),
-            &"+a".repeat(32),
-        ] {
-            assert!(
-                matches!(BatchHash::from_hex(text), Err(Error::BadBatchHash { .. })),
-                "{text}"
-            );
-        }
-    }
 }

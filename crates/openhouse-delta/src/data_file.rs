@@ -4,62 +4,37 @@ use std::fs::{self, File};
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
-use arrow_array::{Array, Date32Array, RecordBatch, RecordBatchWriter, StringArray};
-use arrow_schema::SchemaRef;
+use arrow_array::{Array, Date32Array, RecordBatch, StringArray};
 use openhouse_model::date_from_days_since_epoch;
 use openhouse_parquet::columns::{OPEN_HOUSE_DATE, OPEN_HOUSE_KEY};
-use parquet::arrow::ArrowWriter;
-use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::metadata::{ParquetMetaDataReader, SortingColumn};
-use parquet::file::properties::WriterProperties;
-use parquet::schema::types::ColumnPath;
+use openhouse_parquet::{TableWriter, WriteOptions};
+use parquet::file::metadata::ParquetMetaDataReader;
 
 use crate::stats::delta_stats;
 use crate::{Error, MONTH_COLUMN, Month, Table};
 
-/// The Parquet encoder behind every new data file.
-///
-/// This type and [`encoder`] are the one place to swap for the table writer of the streaming
-/// core (`TableWriter<W: Write + Send>`, a `RecordBatchWriter`); [`DataFileWriter`] only calls
-/// `RecordBatchWriter::write` and `close` on it. Whatever replaces it must keep the bloom filter
-/// on OpenHouseKey, which [`Table::file_may_contain_any`] reads.
-type Encoder = ArrowWriter<BufWriter<File>>;
-
-fn encoder(out: BufWriter<File>, schema: SchemaRef) -> Result<Encoder, Error> {
-    let properties = writer_properties(&schema)?;
-    Ok(ArrowWriter::try_new(out, schema, Some(properties))?)
-}
-
-/// The properties of `openhouse_parquet::WriteOptions::default()` (zstd level 3, sorted by
-/// OpenHouseDate then OpenHouseKey, the same `created_by`), plus a bloom filter on
-/// OpenHouseKey. A second copy of those settings, because openhouse-parquet keeps them
-/// private; it goes when [`encoder`] is swapped for the streaming core's writer.
-fn writer_properties(schema: &SchemaRef) -> Result<WriterProperties, Error> {
-    let sorted_by = [OPEN_HOUSE_DATE, OPEN_HOUSE_KEY]
-        .into_iter()
-        .map(|name| {
-            Ok(SortingColumn {
-                column_idx: schema.index_of(name)? as i32,
-                descending: false,
-                nulls_first: false,
-            })
-        })
-        .collect::<Result<Vec<_>, Error>>()?;
-    // The bloom filter is sized for a full row group and folded down to the values written,
-    // at parquet's default false-positive rate of 5%.
-    Ok(WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3)?))
-        .set_sorting_columns(Some(sorted_by))
-        .set_column_bloom_filter_enabled(ColumnPath::from(OPEN_HOUSE_KEY), true)
-        .set_created_by(concat!("openhouse ", env!("CARGO_PKG_VERSION")).to_owned())
-        .build())
-}
+/// The encoder behind every data file: the table writer of `openhouse-parquet`, so that the
+/// files of a Delta table are encoded as the single-file table is (zstd, sorted by
+/// OpenHouseDate then OpenHouseKey, the same `created_by`), plus the bloom filter on
+/// OpenHouseKey that [`Table::file_may_contain_any`] reads.
+type Encoder = TableWriter<BufWriter<File>>;
 
 impl Table {
     /// Starts a new data file for `month`, at `month=YYYY-MM/part-<uuid>.parquet` under the
-    /// table folder. The file is not part of the table until a commit adds it.
+    /// table folder, written with `WriteOptions::default()`. The file is not part of the table
+    /// until a commit adds it.
     pub fn create_data_file(&self, month: Month) -> Result<DataFileWriter, Error> {
-        DataFileWriter::create(self.root(), month)
+        self.create_data_file_with(month, &WriteOptions::default())
+    }
+
+    /// [`Table::create_data_file`] with the zstd level and row group size of `options`; the
+    /// bloom filter on OpenHouseKey is always written.
+    pub fn create_data_file_with(
+        &self,
+        month: Month,
+        options: &WriteOptions,
+    ) -> Result<DataFileWriter, Error> {
+        DataFileWriter::create(self.root(), month, &options.bloom_filter_on_keys(true))
     }
 }
 
@@ -72,9 +47,7 @@ impl Table {
 pub struct DataFileWriter {
     encoder: Encoder,
     file: UnfinishedFile,
-    schema: SchemaRef,
     rows: u64,
-    last: Option<(i32, String)>,
 }
 
 /// A data file on disk that nothing refers to until it is finished; removed if dropped before.
@@ -95,7 +68,7 @@ impl Drop for UnfinishedFile {
 }
 
 impl DataFileWriter {
-    fn create(root: &Path, month: Month) -> Result<DataFileWriter, Error> {
+    fn create(root: &Path, month: Month, options: &WriteOptions) -> Result<DataFileWriter, Error> {
         let folder = format!("{MONTH_COLUMN}={month}");
         let path = format!("{folder}/part-{}.parquet", uuid::Uuid::new_v4());
         let location = root.join(&path);
@@ -108,13 +81,10 @@ impl DataFileWriter {
             location,
             finished: false,
         };
-        let schema = openhouse_parquet::schema();
         Ok(DataFileWriter {
-            encoder: encoder(BufWriter::new(out), schema.clone())?,
+            encoder: TableWriter::try_new(BufWriter::new(out), options).map_err(from_writer)?,
             file,
-            schema,
             rows: 0,
-            last: None,
         })
     }
 
@@ -128,45 +98,31 @@ impl DataFileWriter {
         &self.file.path
     }
 
-    /// Appends `batch`, after checking its schema, that its rows are in the file's month, and
-    /// that they continue the table order.
+    /// Appends `batch`, after checking that it has the table's schema, that its rows are in
+    /// the file's month and (the table writer checks) that they continue the table order.
     pub fn write(&mut self, batch: &RecordBatch) -> Result<(), Error> {
-        if batch.schema().fields() != self.schema.fields() {
+        if batch.schema().fields() != openhouse_parquet::schema().fields() {
             return Err(Error::SchemaMismatch {
                 found: batch.schema().to_string(),
             });
         }
-        self.check_rows(batch)?;
-        RecordBatchWriter::write(&mut self.encoder, batch)?;
+        self.check_month(batch)?;
+        self.encoder.write(batch).map_err(from_writer)?;
         self.rows += batch.num_rows() as u64;
         Ok(())
     }
 
-    fn check_rows(&mut self, batch: &RecordBatch) -> Result<(), Error> {
-        let (dates, keys) = dates_and_keys(batch)?;
+    fn check_month(&self, batch: &RecordBatch) -> Result<(), Error> {
+        let (dates, _) = dates_and_keys(batch)?;
         let days = self.file.month.days_since_epoch();
-        for row in 0..batch.num_rows() {
-            let (date, key) = (dates.value(row), keys.value(row));
-            let at = self.rows + row as u64;
-            if !days.contains(&date) {
-                return Err(Error::RowOutsideMonth {
-                    month: self.file.month,
-                    row: at,
-                    date: date_text(date),
-                });
-            }
-            let previous = match row {
-                0 => self.last.as_ref().map(|(date, key)| (*date, key.as_str())),
-                _ => Some((dates.value(row - 1), keys.value(row - 1))),
-            };
-            if previous.is_some_and(|previous| previous > (date, key)) {
-                return Err(Error::NotSorted { row: at });
-            }
+        match (0..batch.num_rows()).find(|&row| !days.contains(&dates.value(row))) {
+            Some(row) => Err(Error::RowOutsideMonth {
+                month: self.file.month,
+                row: self.rows + row as u64,
+                date: date_text(dates.value(row)),
+            }),
+            None => Ok(()),
         }
-        if let Some(row) = batch.num_rows().checked_sub(1) {
-            self.last = Some((dates.value(row), keys.value(row).to_owned()));
-        }
-        Ok(())
     }
 
     /// Closes the file, syncs it to disk, and describes it for the commit that will add it:
@@ -175,12 +131,16 @@ impl DataFileWriter {
         let DataFileWriter {
             encoder, mut file, ..
         } = self;
-        RecordBatchWriter::close(encoder)?;
+        let (out, _) = encoder.into_inner().map_err(from_writer)?;
         let location = &file.location;
-        let out = File::open(location).map_err(Error::io("opening", location))?;
+        let written = out
+            .into_inner()
+            .map_err(|error| Error::io("writing", location)(error.into_error()))?;
         // The log will point at this file, so it must be on disk before the commit is: the
         // file, its month folder, and the table folder that holds a new month folder.
-        out.sync_all().map_err(Error::io("syncing", location))?;
+        written.sync_all().map_err(Error::io("syncing", location))?;
+        drop(written);
+        let out = File::open(location).map_err(Error::io("opening", location))?;
         for folder in location.ancestors().skip(1).take(2) {
             sync_folder(folder)?;
         }
@@ -198,6 +158,17 @@ impl DataFileWriter {
             rows: u64::try_from(metadata.file_metadata().num_rows()).unwrap_or_default(),
             stats: delta_stats(&metadata).to_string(),
         })
+    }
+}
+
+/// The table writer's refusals in this crate's terms; its other failures as they are.
+fn from_writer(error: openhouse_parquet::Error) -> Error {
+    match error {
+        openhouse_parquet::Error::NotSorted { row } => Error::NotSorted { row: row as u64 },
+        openhouse_parquet::Error::WrongSchema { found } => Error::SchemaMismatch {
+            found: found.to_string(),
+        },
+        other => Error::Files(other),
     }
 }
 

@@ -22,6 +22,9 @@ pub enum Error {
     /// A data file could not be written or read.
     #[error(transparent)]
     Parquet(#[from] parquet::errors::ParquetError),
+    /// The table's Parquet files could not be written or read (openhouse-parquet).
+    #[error(transparent)]
+    Files(#[from] openhouse_parquet::Error),
     /// A record batch could not be built or encoded.
     #[error(transparent)]
     Arrow(#[from] arrow_schema::ArrowError),

@@ -6,14 +6,16 @@
 //! gives what a batch merge needs and nothing of the merge itself (which rows win is the
 //! pipeline's rule):
 //!
-//! - the active files, with their month, size and row count ([`Table::active_files`]), and
-//!   their rows as Arrow batches ([`Table::read`]);
+//! - the active files, with their month, size and row count ([`Table::active_files`]), their
+//!   rows as Arrow batches ([`Table::read`]), and the list that `openhouse-parquet`'s readers
+//!   (the insights, the dashboard) take ([`Table::parquet_files`], [`locate_table_files`]);
 //! - whether a file may hold any of a batch's keys, from its bloom filter
 //!   ([`Table::file_may_contain_any`]);
-//! - new data files in their partition folder, with Delta statistics
-//!   ([`Table::create_data_file`]);
+//! - new data files in their partition folder, encoded by `openhouse-parquet`'s table writer
+//!   with a bloom filter on OpenHouseKey, with Delta statistics ([`Table::create_data_file`]);
 //! - one atomic transaction per batch that removes and adds files and records the batch's
-//!   hash, so that a batch is applied once ([`Table::commit`], [`Table::contains_batch`]).
+//!   hash, so that a batch is applied once ([`Table::commit`], [`Table::contains_batch`]); the
+//!   hash of a batch read from a stream is computed as it is read ([`BatchHash::reading`]).
 //!
 //! delta-rs is async; a current-thread runtime inside each [`Table`] runs it, so the API is
 //! synchronous (and must not be called from inside an async runtime).
@@ -69,6 +71,7 @@ mod bloom;
 mod commit;
 mod data_file;
 mod error;
+mod hash;
 mod month;
 mod read;
 mod runtime;
@@ -76,11 +79,10 @@ mod schema;
 mod stats;
 mod table;
 
-pub use commit::{
-    BATCH_APP_ID_PREFIX, BATCH_COUNTS_KEY, BATCH_HASH_KEY, BatchCommit, BatchHash, CommitOutcome,
-};
+pub use commit::{BATCH_COUNTS_KEY, BATCH_HASH_KEY, BatchCommit, CommitOutcome};
 pub use data_file::{DataFileWriter, WrittenFile, split_by_month};
 pub use error::Error;
+pub use hash::{BATCH_APP_ID_PREFIX, BatchHash, HashingReader, PendingBatchHash};
 pub use month::{MONTH_COLUMN, Month, MonthParseError};
-pub use read::TableBatches;
+pub use read::{TableBatches, locate_table_files};
 pub use table::{ActiveFile, Table};

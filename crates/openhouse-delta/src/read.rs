@@ -1,16 +1,13 @@
-//! Reading active files back as Arrow record batches.
+//! Reading active files back: as Arrow record batches, or as the file list that
+//! `openhouse-parquet`'s readers (the insights, the dashboard) take.
 
-use std::fs::File;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use arrow_array::RecordBatch;
-use arrow_schema::SchemaRef;
-use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::{
-    ArrowReaderOptions, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder,
-};
+use openhouse_parquet::{ParquetFile, ParquetFiles, TableFile};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReader;
 
-use crate::{ActiveFile, Error, Table};
+use crate::{ActiveFile, Error, MONTH_COLUMN, Table};
 
 impl Table {
     /// The rows of `files`, file by file, as batches of [`openhouse_parquet::schema`] (the
@@ -22,55 +19,72 @@ impl Table {
         columns: Option<&[&str]>,
     ) -> Result<TableBatches, Error> {
         let schema = openhouse_parquet::schema();
-        let projection = match columns {
-            None => None,
-            Some(names) => {
-                let mut indices = names
+        let columns = columns
+            .map(|names| {
+                names
                     .iter()
-                    .map(|name| {
-                        schema.index_of(name).map_err(|_| Error::UnknownColumn {
+                    .map(|name| match schema.index_of(name) {
+                        Ok(_) => Ok((*name).to_owned()),
+                        Err(_) => Err(Error::UnknownColumn {
                             column: (*name).to_owned(),
-                        })
+                        }),
                     })
-                    .collect::<Result<Vec<_>, _>>()?;
-                indices.sort_unstable();
-                indices.dedup();
-                Some(indices)
-            }
-        };
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?;
         Ok(TableBatches {
             files: files
                 .iter()
                 .map(|file| file.location().to_path_buf())
                 .collect::<Vec<_>>()
                 .into_iter(),
-            schema,
-            projection,
+            columns,
             current: None,
         })
+    }
+
+    /// The active files as `openhouse-parquet` sources, each with its `month` partition value,
+    /// in [`Table::active_files`] order: what the insights and the dashboard read. Only the
+    /// files of this version: the folder also holds files that later versions removed and
+    /// files of commits that never happened, until VACUUM.
+    pub fn parquet_files(&self) -> Result<ParquetFiles, Error> {
+        Ok(self
+            .active_files()?
+            .into_iter()
+            .map(|file| {
+                ParquetFile::new(file.location())
+                    .with_partition_value(MONTH_COLUMN, Some(file.month().to_string()))
+            })
+            .collect())
+    }
+}
+
+/// The Parquet files of the open-house table at `path`, in either layout: a Delta Lake table
+/// (a folder with a `_delta_log` folder) through its log's active files
+/// ([`Table::parquet_files`]), never by listing the folder; anything else (a file, a folder, a
+/// glob) as [`ParquetFiles::locate`] finds it.
+pub fn locate_table_files(path: &Path) -> Result<ParquetFiles, Error> {
+    if ParquetFiles::is_delta_table(path) {
+        Table::open(path)?.parquet_files()
+    } else {
+        Ok(ParquetFiles::locate(path)?)
     }
 }
 
 /// Record batches of a set of data files; see [`Table::read`].
 pub struct TableBatches {
     files: std::vec::IntoIter<PathBuf>,
-    schema: SchemaRef,
-    projection: Option<Vec<usize>>,
+    columns: Option<Vec<String>>,
     current: Option<ParquetRecordBatchReader>,
 }
 
 impl TableBatches {
     fn open(&self, location: PathBuf) -> Result<ParquetRecordBatchReader, Error> {
-        let file = File::open(&location).map_err(Error::io("opening", &location))?;
-        // The table's schema is imposed on the file, so that every batch has the same types
-        // (time zone included) whichever engine wrote the file.
-        let options = ArrowReaderOptions::new().with_schema(self.schema.clone());
-        let mut builder = ParquetRecordBatchReaderBuilder::try_new_with_options(file, options)?;
-        if let Some(indices) = &self.projection {
-            let mask = ProjectionMask::roots(builder.parquet_schema(), indices.iter().copied());
-            builder = builder.with_projection(mask);
-        }
-        Ok(builder.build()?)
+        let columns: Option<Vec<&str>> = self
+            .columns
+            .as_ref()
+            .map(|names| names.iter().map(String::as_str).collect());
+        Ok(TableFile::open(&location, columns.as_deref())?.read(None)?)
     }
 }
 

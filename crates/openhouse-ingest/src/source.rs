@@ -317,8 +317,27 @@ fn decoder<'s>(mut reader: Counted<'s>) -> io::Result<Box<dyn Read + 's>> {
     Ok(match kind {
         None => Box::new(chained),
         Some(Compression::Gzip) => Box::new(flate2::read::MultiGzDecoder::new(chained)),
-        Some(Compression::Zstd) => Box::new(zstd::stream::read::Decoder::new(chained)?),
+        Some(Compression::Zstd) => Box::new(CorruptIsInvalidData(
+            zstd::stream::read::Decoder::new(chained)?,
+        )),
     })
+}
+
+/// A zstd decoder whose own errors (corrupt data) are `InvalidData`, as flate2's are, so
+/// that a corrupt feed is bad input rather than an I/O failure: the zstd crate reports them
+/// as `Other`. An error of the reader below carries an OS error code and passes unchanged.
+struct CorruptIsInvalidData<R>(R);
+
+impl<R: Read> Read for CorruptIsInvalidData<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf).map_err(|error| {
+            if error.kind() == io::ErrorKind::Other && error.raw_os_error().is_none() {
+                io::Error::new(io::ErrorKind::InvalidData, error)
+            } else {
+                error
+            }
+        })
+    }
 }
 
 /// Counts the raw bytes read, for progress.

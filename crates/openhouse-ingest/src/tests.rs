@@ -260,6 +260,17 @@ fn a_corrupt_gzip_stream_is_bad_input() {
 }
 
 #[test]
+fn a_corrupt_zstd_stream_is_bad_input() {
+    let mut zstd = zstd::encode_all(RECORD.as_bytes(), 3).unwrap();
+    // The frame header's descriptor: the decoder refuses the frame.
+    zstd[4] = 0xff;
+    let Err(error) = collect(Input::Bytes(&zstd), &IngestOptions::default()) else {
+        panic!("a corrupt zstd frame was read");
+    };
+    assert_eq!(error.kind(), IngestErrorKind::BadInput, "{error}");
+}
+
+#[test]
 fn input_that_is_not_json_is_named() {
     let mut parquet = b"PAR1".to_vec();
     parquet.extend([0u8; 100]);

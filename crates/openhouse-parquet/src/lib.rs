@@ -50,10 +50,13 @@ mod write;
 
 pub use batch::{record_batch, record_batches, schema};
 pub use error::Error;
-pub use read::{ParquetFile, ParquetFiles, ReadSummary, fold_insight_rows, read_insight_rows};
+pub use read::{
+    ParquetFile, ParquetFiles, READ_BATCH_ROWS, ReadSummary, TableFile, fold_insight_rows,
+    read_insight_rows,
+};
 pub use write::{
-    DEFAULT_ROW_GROUP_ROWS, DEFAULT_ZSTD_LEVEL, TableWriter, WriteOptions, WriteSummary,
-    write_table,
+    DEFAULT_ROW_GROUP_ROWS, DEFAULT_ZSTD_LEVEL, KEY_BLOOM_FILTER_FPP, TableWriter, WriteOptions,
+    WriteSummary, write_table,
 };
 
 /// The column names, as the feed spells its fields, plus the derived `Zip5`.

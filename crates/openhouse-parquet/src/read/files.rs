@@ -92,6 +92,12 @@ impl ParquetFiles {
         Ok(ParquetFiles { files })
     }
 
+    /// Whether `path` is a folder holding a Delta Lake table (it has a `_delta_log` folder),
+    /// which [`ParquetFiles::locate`] refuses.
+    pub fn is_delta_table(path: &Path) -> bool {
+        path.join(DELTA_LOG).is_dir()
+    }
+
     /// Exactly these files, in this order: for example the active files of a Delta Lake
     /// table's current version.
     pub fn from_files(files: impl IntoIterator<Item = ParquetFile>) -> Self {
@@ -123,7 +129,7 @@ fn is_data_name(name: &str) -> bool {
 }
 
 fn collect_folder(root: &Path, folder: &Path, files: &mut Vec<ParquetFile>) -> Result<(), Error> {
-    if folder.join(DELTA_LOG).is_dir() {
+    if ParquetFiles::is_delta_table(folder) {
         return Err(Error::DeltaTable {
             path: folder.to_path_buf(),
         });

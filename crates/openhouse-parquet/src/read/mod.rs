@@ -3,21 +3,24 @@
 //! A source is one file, a folder, a glob or an explicit list ([`ParquetFiles`]); its row
 //! groups are read in parallel on the caller's rayon pool ([`fold_insight_rows`]), or in
 //! order on the calling thread ([`read_insight_rows`]). Only the two columns are decoded.
+//! Whole rows of the table's own files come back as record batches through [`TableFile`].
 
 mod columns;
 mod files;
+mod guard;
+mod metadata;
+mod rows;
 
 use std::fs::File;
 use std::path::Path;
 
 use openhouse_model::{Date, Zip5};
 use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::{
-    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
-};
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ParquetRecordBatchReaderBuilder};
 use rayon::prelude::*;
 
 pub use files::{ParquetFile, ParquetFiles};
+pub use rows::{READ_BATCH_ROWS, TableFile};
 
 use crate::Error;
 use crate::columns::{OPEN_HOUSE_DATE, ZIP5, ZIPCODE};
@@ -152,7 +155,7 @@ impl<'a> FilePlan<'a> {
     fn open(file: &'a ParquetFile) -> Result<Self, Error> {
         let path = file.path();
         let reader = File::open(path).map_err(Error::io("opening", path))?;
-        let metadata = ArrowReaderMetadata::load(&reader, ArrowReaderOptions::default())?;
+        let metadata = guard::decoding(path, || metadata::load(&reader, OPEN_HOUSE_DATE))??;
         let schema = metadata.schema();
         let has = |column: &str| schema.index_of(column).ok();
         let mut roots = Vec::new();
@@ -242,13 +245,17 @@ impl<'a> FilePlan<'a> {
         }
         let path = self.file.path();
         let reader = File::open(path).map_err(Error::io("opening", path))?;
-        let batches =
-            ParquetRecordBatchReaderBuilder::new_with_metadata(reader, self.metadata.clone())
-                .with_projection(self.projection.clone())
-                .with_row_groups(vec![row_group])
-                .build()?;
+        let mut batches = guard::decoding(path, || {
+            ParquetRecordBatchReaderBuilder::new_with_metadata(
+                guard::FileChunks::new(reader),
+                self.metadata.clone(),
+            )
+            .with_projection(self.projection.clone())
+            .with_row_groups(vec![row_group])
+            .build()
+        })??;
         let mut first_row = self.row_group_starts[row_group];
-        for batch in batches {
+        while let Some(batch) = guard::decoding(path, || batches.next())? {
             let batch = batch?;
             let column = |name: &'static str| {
                 batch
