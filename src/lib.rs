@@ -3,8 +3,8 @@
 //!
 //! This crate composes the workspace's crates into one [`Pipeline`]: [`ingest`] (the feed
 //! read in bounded windows, split and parsed with simd-json on every core, each record
-//! validated) → [`dedup`] (the latest version of each open house, column by column, then
-//! the table's order) → [`parquet`] (a zstd table, columns encoded in parallel) and
+//! validated) → [`dedup`] (the latest version of each open house, kept by every worker as
+//! records are parsed, then merged and sorted into the table's order) → [`parquet`] (a zstd table, columns encoded in parallel) and
 //! [`insights`] (the busiest week, the top zip codes, the daily cumulative total). Every
 //! record that breaks a rule is kept as a [`Rejection`] and can be written to a rejects
 //! file ([`RejectsLine`]).

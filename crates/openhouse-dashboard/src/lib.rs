@@ -88,3 +88,8 @@ pub enum Error {
         source: serde_json::Error,
     },
 }
+
+/// The README's example, run as a doctest so that it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -1,5 +1,5 @@
-//! Keeps the latest version of each open house, column by column, and puts the kept records
-//! in the table's order.
+//! Keeps the latest version of each open house, row by row in arenas, and puts the kept
+//! records in the table's order.
 //!
 //! [`LatestByKey`] holds, per `OpenHouseKey` (exact string match), the record with the
 //! greatest [`openhouse_model::Version`]: the latest `DateModified` instant, and on equal

@@ -26,7 +26,7 @@ pub enum TableError {
 /// The latest version of each open house, in the table's order
 /// ([`openhouse_model::cmp_table_order`]): by `OpenHouseDate`, then `OpenHouseKey`.
 ///
-/// The rows stay where deduplication kept them, column by column; the table is an order
+/// The rows stay where deduplication kept them, in its arenas; the table is an order
 /// over them. Read a row with [`Table::row`], or turn rows into Arrow columns (the
 /// `openhouse-parquet` crate does) in parallel.
 #[derive(Debug, Clone, Default)]

@@ -86,3 +86,8 @@ pub use hash::{BATCH_APP_ID_PREFIX, BatchHash, HashingReader, PendingBatchHash};
 pub use month::{MONTH_COLUMN, Month, MonthParseError};
 pub use read::{TableBatches, locate_table_files};
 pub use table::{ActiveFile, Table};
+
+/// The README's example, run as a doctest so that it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
