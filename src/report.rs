@@ -97,7 +97,9 @@ pub struct MergeReport {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct StageTimes {
-    /// Reading (and decompressing) the input, on its own thread.
+    /// Reading (and decompressing) the input, on its own thread: the wall time is how long
+    /// the run waited for it, the CPU time all the reader thread spent, most of it while the
+    /// other stages ran.
     pub read: StageTime,
     /// Finding the records.
     pub split: StageTime,
@@ -205,7 +207,8 @@ impl RunReport {
         text
     }
 
-    /// The stage times as a small table: wall, CPU, and cores kept busy.
+    /// The stage times as a small table: wall, CPU, and cores kept busy. The reader runs
+    /// alongside the other stages, so its row has no cores figure ([`StageTimes::read`]).
     pub fn stage_table(&self) -> String {
         let mut text = format!(
             "{:<9} {:>10} {:>10} {:>6}\n",
@@ -214,9 +217,16 @@ impl RunReport {
         for (name, time) in self.stages.named() {
             let wall = time.wall.as_secs_f64() * 1000.0;
             let cpu = time.cpu.as_secs_f64() * 1000.0;
-            let cores = if wall > 0.0 { cpu / wall } else { 0.0 };
-            let _ = writeln!(text, "{name:<9} {wall:>10.1} {cpu:>10.1} {cores:>6.2}");
+            let cores = match name {
+                "read" => "-".to_owned(),
+                _ if wall > 0.0 => format!("{:.2}", cpu / wall),
+                _ => "0.00".to_owned(),
+            };
+            let _ = writeln!(text, "{name:<9} {wall:>10.1} {cpu:>10.1} {cores:>6}");
         }
+        text.push_str(
+            "(read: wall is the wait for the reader thread, whose CPU overlaps the other stages)\n",
+        );
         text
     }
 }

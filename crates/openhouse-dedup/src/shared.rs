@@ -90,7 +90,7 @@ impl SharedLatestByKey {
 const HELD: usize = 8;
 
 /// Offers from one thread to a [`SharedLatestByKey`], each record held back until
-/// [`HELD`] more have arrived so that its index slot is in the cache by then.
+/// eight more have arrived so that its index slot is in the cache by then.
 /// [`Offers::flush`] (or dropping the handle) offers the records still held.
 #[derive(Debug)]
 pub struct Offers<'a> {
@@ -102,7 +102,7 @@ pub struct Offers<'a> {
 }
 
 impl Offers<'_> {
-    /// Offers `open_house`; it reaches the table by the time [`HELD`] more records were
+    /// Offers `open_house`; it reaches the table by the time eight more records were
     /// offered, or on [`Offers::flush`].
     pub fn offer(&mut self, open_house: &OpenHouseFields<'_>) {
         let mut table = self.shared.own_table();
