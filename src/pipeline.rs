@@ -15,7 +15,7 @@ use openhouse_model::{OpenHouse, Rejection};
 use openhouse_parquet::{WriteOptions, WriteSummary};
 
 use crate::chunk::ChunkSink;
-use crate::publish::{self, OutputWriter, PublishPlan};
+use crate::publish::{self, OutputId, OutputWriter, Publication, PublishPlan};
 use crate::rejects::write_rejects;
 use crate::report::{RejectionCounts, StageTimes};
 use crate::{Error, RunReport};
@@ -346,22 +346,14 @@ impl Pipeline {
             summary,
             latest,
             counts,
-            dedup,
+            mut stages,
         } = self.read_feed(
             input,
             rejects_output.map(|id| publication.output(id)),
             cancel,
             progress,
         )?;
-        self.check_policy(&summary)?;
 
-        let mut stages = StageTimes {
-            read: summary.times.read,
-            split: summary.times.split,
-            parse: summary.times.parse,
-            ..StageTimes::default()
-        };
-        stages.dedup = dedup;
         let sort = Stopwatch::start();
         let table = latest.into_table()?;
         stages.sort = sort.stop();
@@ -369,9 +361,9 @@ impl Pipeline {
         let encode = Stopwatch::start();
         let (written, write_wall) =
             write_table(publication.output(table_output), &table, &self.write)?;
-        (stages.encode, stages.write) = encode_and_write(encode.stop(), write_wall);
-        // What ingestion timed of the rejects and progress between windows.
-        stages.write += summary.times.consume;
+        let (encode, write) = encode_and_write(encode.stop(), write_wall);
+        stages.encode = encode;
+        stages.write += write;
 
         let insights_time = Stopwatch::start();
         let insights = tally(&table).insights(self.top_zipcodes);
@@ -383,20 +375,13 @@ impl Pipeline {
         if cancel.is_cancelled() {
             return Err(Error::Ingest(openhouse_ingest::IngestError::Cancelled));
         }
-        let publish = Stopwatch::start();
-        if let Some(id) = report_output {
-            // The report's own publish time is what it took until now; the commit follows.
-            report.stages.publish = publish.stop();
-            write_report(publication.output(id), &report)?;
-        }
-        publication.commit()?;
-        report.stages.publish = publish.stop();
-        Ok(report)
+        publish_with_report(publication, report_output, report)
     }
 
     /// Reads a feed: every record validated, each rejection counted and written to `rejects`
-    /// as the windows go, the latest version of each open house kept. `progress` is called
-    /// after every window; `cancel` stops the reading.
+    /// as the windows go, the latest version of each open house kept; then the run's policy
+    /// on empty and rejected feeds is applied. `progress` is called after every window;
+    /// `cancel` stops the reading.
     pub(crate) fn read_feed(
         &self,
         input: Input<'_>,
@@ -430,18 +415,29 @@ impl Pipeline {
         if let Some(error) = rejects_failure {
             return Err(Error::from_output(error));
         }
+        self.check_policy(&summary)?;
         let dedup = Stopwatch::start();
         let latest = latest.into_latest();
+        let stages = StageTimes {
+            read: summary.times.read,
+            split: summary.times.split,
+            parse: summary.times.parse,
+            dedup: dedup.stop(),
+            // What ingestion timed of writing the rejects and reporting progress between
+            // windows.
+            write: summary.times.consume,
+            ..StageTimes::default()
+        };
         Ok(FeedRead {
             summary,
             latest,
             counts,
-            dedup: dedup.stop(),
+            stages,
         })
     }
 
     /// Refuses to publish an empty feed or one whose rejections pass the limit.
-    pub(crate) fn check_policy(&self, summary: &IngestSummary) -> Result<(), Error> {
+    fn check_policy(&self, summary: &IngestSummary) -> Result<(), Error> {
         if summary.records_read == 0 {
             return if self.allow_empty {
                 Ok(())
@@ -485,8 +481,8 @@ pub(crate) struct FeedRead {
     pub summary: IngestSummary,
     pub latest: LatestByKey,
     pub counts: RejectionCounts,
-    /// Merging the worker threads' tables into one.
-    pub dedup: StageTime,
+    /// The times of reading the feed, deduplicating it and writing its rejects.
+    pub stages: StageTimes,
 }
 
 /// The feed of a run, opened: a file or standard input, read on the reader thread.
@@ -527,8 +523,25 @@ fn write_table(
     Ok((summary, out.spent))
 }
 
+/// Writes the report (when it is one of the outputs) and publishes every output together;
+/// the report's publish time is what it took until the report was written.
+pub(crate) fn publish_with_report(
+    mut publication: Publication,
+    report_output: Option<OutputId>,
+    mut report: RunReport,
+) -> Result<RunReport, Error> {
+    let publish = Stopwatch::start();
+    if let Some(id) = report_output {
+        report.stages.publish = publish.stop();
+        write_report(publication.output(id), &report)?;
+    }
+    publication.commit()?;
+    report.stages.publish = publish.stop();
+    Ok(report)
+}
+
 /// Writes the report as pretty JSON, one object and a newline.
-pub(crate) fn write_report(out: &mut OutputWriter, report: &RunReport) -> Result<(), Error> {
+fn write_report(out: &mut OutputWriter, report: &RunReport) -> Result<(), Error> {
     serde_json::to_writer_pretty(&mut *out, report)
         .map_err(std::io::Error::from)
         .and_then(|()| out.write_all(b"\n"))

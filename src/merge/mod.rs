@@ -33,9 +33,9 @@ use openhouse_insights::Tally;
 use openhouse_model::{Zip5, date_from_days_since_epoch};
 use openhouse_parquet::columns::{OPEN_HOUSE_DATE, ZIP5};
 
-use crate::pipeline::{FeedRead, open_feed, write_report};
+use crate::pipeline::{FeedRead, open_feed, publish_with_report};
 use crate::publish::{self, OutputId, PublishPlan};
-use crate::report::{MergeReport, StageTimes};
+use crate::report::MergeReport;
 use crate::{Error, FeedSource, Pipeline, RunReport};
 use rule::KeyColumns;
 use winners::BatchWinners;
@@ -187,22 +187,13 @@ impl Pipeline {
             summary,
             latest,
             counts,
-            dedup,
+            mut stages,
         } = self.read_feed(
             batch,
             rejects_output.map(|id| publication.output(id)),
             cancel,
             progress,
         )?;
-        self.check_policy(&summary)?;
-        let mut stages = StageTimes {
-            read: summary.times.read,
-            split: summary.times.split,
-            parse: summary.times.parse,
-            dedup,
-            write: summary.times.consume,
-            ..StageTimes::default()
-        };
         let sort = Stopwatch::start();
         let table = latest.into_table()?;
         let winners = BatchWinners::new(&table)?;
@@ -235,14 +226,7 @@ impl Pipeline {
         report.merge = Some(outcome.report);
         report.stages = stages;
         report.threads = self.threads_in_pool();
-        let publish = Stopwatch::start();
-        if let Some(id) = report_output {
-            report.stages.publish = publish.stop();
-            write_report(publication.output(id), &report)?;
-        }
-        publication.commit()?;
-        report.stages.publish = publish.stop();
-        Ok(report)
+        publish_with_report(publication, report_output, report)
     }
 }
 
