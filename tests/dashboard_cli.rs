@@ -1,28 +1,20 @@
 //! The `dashboard` example end to end: a written page, a served page, and its exit codes.
 
+mod example_binaries;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use example_binaries::example;
 use openhouse::{Pipeline, RunPaths};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
-/// The example binary, built by this test if `cargo test` has not built it.
+/// The dashboard example.
 fn dashboard() -> Command {
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "--example", "dashboard"])
-        .current_dir(ROOT)
-        .status()
-        .unwrap();
-    assert!(status.success(), "building the dashboard example failed");
-    let deps = std::env::current_exe()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .to_owned();
-    Command::new(deps.parent().unwrap().join("examples/dashboard"))
+    example("dashboard")
 }
 
 /// The fixture's table and run report in `folder`.

@@ -1,29 +1,11 @@
 //! The example binaries end to end: arguments in, files and text out, exit codes.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::OnceLock;
+mod example_binaries;
 
-/// The example binaries, built once by this test if `cargo test` has not built them.
-fn example(name: &str) -> Command {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    let folder = BUILT.get_or_init(|| {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "--quiet", "--examples"])
-            .status()
-            .unwrap();
-        assert!(status.success(), "building the examples failed");
-        let deps = std::env::current_exe()
-            .unwrap()
-            .parent()
-            .unwrap()
-            .to_owned();
-        deps.parent().unwrap().join("examples")
-    });
-    let mut command = Command::new(folder.join(name));
-    command.current_dir(env!("CARGO_MANIFEST_DIR"));
-    command
-}
+use std::path::Path;
+use std::process::{Command, Output};
+
+use example_binaries::example;
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

@@ -1,39 +1,15 @@
 //! `process` merging batches into a table: `--base` for a Parquet file (in place too),
 //! `--layout delta` for a Delta Lake table, and what they print and exit with.
 
+mod example_binaries;
 mod tables;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 
+use example_binaries::example;
 use serde_json::Value;
 use tables::{delta_rows, event, full_run_rows, parquet_rows, permissive, write};
-
-/// An example binary, built once by this test if `cargo test` has not built it (as
-/// tests/examples_cli.rs does for every example).
-fn example(name: &str) -> Command {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    let folder = BUILT.get_or_init(|| {
-        let status = Command::new(env!("CARGO"))
-            .args([
-                "build",
-                "--quiet",
-                "--example",
-                "process",
-                "--example",
-                "insights",
-            ])
-            .status()
-            .unwrap();
-        assert!(status.success(), "building the examples failed");
-        let deps = std::env::current_exe().unwrap();
-        deps.parent().unwrap().parent().unwrap().join("examples")
-    });
-    let mut command = Command::new(folder.join(name));
-    command.current_dir(env!("CARGO_MANIFEST_DIR"));
-    command
-}
 
 fn process() -> Command {
     example("process")

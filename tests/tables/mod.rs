@@ -1,4 +1,4 @@
-//! For the tests of incremental updates: events written by hand, pipelines that publish
+//! For the tests of incremental updates (and the interoperability tests' pipeline): events written by hand, pipelines that publish
 //! whatever a batch holds, and the rows of a table in either layout read back through the
 //! Rust readers.
 #![allow(dead_code, reason = "each test file uses a part")]

@@ -5,6 +5,9 @@
 //! Some tests need root, as the CI runs: `mknod` for a device node; for a read-only folder,
 //! which root could still write, the run drops to the `nobody` user.
 
+#[path = "../example_binaries/mod.rs"]
+mod example_binaries;
+
 mod contract;
 mod crash;
 mod inputs;

@@ -10,27 +10,7 @@ use std::time::{Duration, Instant};
 
 use openhouse_generate::{Generator, Layout};
 
-/// An example binary of this workspace, built once (debug) if `cargo test` has not built it,
-/// run from the workspace root.
-pub fn example(name: &str) -> Command {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    let folder = BUILT.get_or_init(|| {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "--quiet", "--examples"])
-            .status()
-            .unwrap();
-        assert!(status.success(), "building the examples failed");
-        let deps = std::env::current_exe()
-            .unwrap()
-            .parent()
-            .unwrap()
-            .to_owned();
-        deps.parent().unwrap().join("examples")
-    });
-    let mut command = Command::new(folder.join(name));
-    command.current_dir(env!("CARGO_MANIFEST_DIR"));
-    command
-}
+pub use crate::example_binaries::example;
 
 /// `process` with its arguments.
 pub fn process<I, S>(args: I) -> Command
