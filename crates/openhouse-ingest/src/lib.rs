@@ -5,8 +5,9 @@
 //! This is the performance core of `openhouse`. The input streams in blocks (read on a
 //! thread of its own, gzip and zstd decompressed on the way); each window of blocks is split
 //! into records on every core (NDJSON at newlines; a JSON array by a parallel scan of its
-//! structure, see [`array`](crate)), and the records are parsed with simd-json and validated
-//! in parallel, each chunk of records pushing into a sink of its own. The chunks' sinks come
+//! structure, see [`array`](crate)), and the records are parsed and validated in parallel,
+//! each chunk of records pushing into a sink of its own: a flat record whose strings need no
+//! unescaping is read in place, any other by simd-json, with the same verdict either way. The chunks' sinks come
 //! back in input order, so results never depend on the thread count, block size or chunk
 //! size. Memory is bounded by the window, not by the input.
 //!
@@ -29,6 +30,7 @@
 mod array;
 mod detect;
 mod error;
+mod flat;
 mod mask;
 mod ndjson;
 mod parse;

@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 
+use crate::flat::scan_flat_object;
 use openhouse_model::{
     Field, JsonType, OpenHouseFields, Position, Problem, Problems, RawRecord, RawValue, validate,
 };
@@ -31,6 +32,8 @@ pub(crate) struct Parser {
     scratch: Vec<u8>,
     buffers: Buffers,
     nodes: Vec<Node<'static>>,
+    /// Whether flat records take [`scan_flat_object`]; off only to test it against simd-json.
+    flat_fast_path: bool,
 }
 
 impl Parser {
@@ -39,6 +42,7 @@ impl Parser {
             scratch: Vec::with_capacity(4096),
             buffers: Buffers::new(4096),
             nodes: Vec::with_capacity(64),
+            flat_fast_path: true,
         }
     }
 
@@ -50,6 +54,11 @@ impl Parser {
         position: Position,
         then: impl FnOnce(Outcome<'_>) -> R,
     ) -> R {
+        if self.flat_fast_path
+            && let Some(raw) = scan_flat_object(text)
+        {
+            return then(judge(&raw, position));
+        }
         let mut nodes = std::mem::take(&mut self.nodes);
         let mut source = Cow::Borrowed(text);
         loop {
@@ -115,7 +124,11 @@ fn classify<'a>(tape: &Tape<'a>, position: Position) -> Outcome<'a> {
         }
         at = next_sibling(nodes, at + 1);
     }
-    match validate(&raw, position) {
+    judge(&raw, position)
+}
+
+fn judge<'a>(raw: &RawRecord<'a>, position: Position) -> Outcome<'a> {
+    match validate(raw, position) {
         Ok(fields) => Outcome::Valid(fields),
         Err(problems) => Outcome::Invalid(problems),
     }
@@ -189,7 +202,7 @@ fn neutralize_numbers(text: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// RFC 8259: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
-fn is_json_number(token: &[u8]) -> bool {
+pub(crate) fn is_json_number(token: &[u8]) -> bool {
     let digits = |bytes: &[u8]| bytes.iter().take_while(|b| b.is_ascii_digit()).count();
     let mut at = usize::from(token.first() == Some(&b'-'));
     match token.get(at) {
@@ -222,6 +235,7 @@ fn is_json_number(token: &[u8]) -> bool {
 mod tests {
     use super::*;
     use openhouse_model::Reason;
+    use proptest::prelude::*;
 
     fn outcome(text: &str) -> String {
         Parser::new().parse(
@@ -335,5 +349,114 @@ mod tests {
         ] {
             assert!(!is_json_number(bad.as_bytes()), "{bad}");
         }
+    }
+
+    /// What a parser made of `text`, spelled out completely.
+    fn verdict(parser: &mut Parser, text: &[u8]) -> String {
+        parser.parse(text, Position::default(), |outcome| match outcome {
+            Outcome::Valid(fields) => format!("valid {fields:?}"),
+            Outcome::Invalid(problems) => format!("invalid {:?}", problems.to_vec()),
+            Outcome::Malformed(malformation) => format!("malformed {malformation:?}"),
+        })
+    }
+
+    fn json_text() -> impl Strategy<Value = Vec<u8>> {
+        let names = prop::sample::select(vec![
+            "OpenHouseKey",
+            "ListingKey",
+            "OpenHouseMethod",
+            "OpenHouseDate",
+            "OpenHouseStartTime",
+            "OpenHouseEndTime",
+            "DateModified",
+            "State",
+            "Zipcode",
+            "Extra",
+            "",
+            "Open\\u0048ouseKey",
+            "Zip\u{e9}",
+        ]);
+        let values = prop::sample::select(vec![
+            "\"9f86d081884c7d659a2feaa0c55ad015\"",
+            "\"2024-05-04\"",
+            "\"2024-05-04T17:00:00.000Z\"",
+            "\"2024-05-04T17:00:00+01:00\"",
+            "\"20:00\"",
+            "\"\"",
+            "\"CA\"",
+            "\"94521-3711\"",
+            "\"caf\u{e9}\"",
+            "\"a\\\"b\"",
+            "\"\\u0041\"",
+            "\"tab\there\"",
+            "\"\u{7f}\"",
+            "null",
+            "nul",
+            "nullx",
+            "true",
+            "false",
+            "0",
+            "-12.5e+3",
+            "1e400",
+            "123456789012345678901234567890",
+            "-0.5e-999",
+            "01",
+            "1.",
+            "{}",
+            "[1,{\"OpenHouseKey\":2}]",
+        ]);
+        let spaces = prop::sample::select(vec!["", " ", "\n  ", "\r\n", "\t", "\u{b}", "\u{a0}"]);
+        let member = (
+            spaces.clone(),
+            names,
+            spaces.clone(),
+            values,
+            spaces.clone(),
+        );
+        (
+            prop::collection::vec(member, 0..11),
+            spaces,
+            prop::option::of((any::<prop::sample::Index>(), any::<u8>(), 0..3u8)),
+        )
+            .prop_map(|(members, tail, mutation)| {
+                let body: Vec<String> = members
+                    .into_iter()
+                    .map(|(a, name, b, value, c)| format!("{a}\"{name}\"{b}:{c}{value}"))
+                    .collect();
+                let mut text = format!("{{{}}}{tail}", body.join(",")).into_bytes();
+                if let Some((at, byte, kind)) = mutation {
+                    let at = at.index(text.len() + 1);
+                    match kind {
+                        0 => text.insert(at, byte),
+                        1 if at < text.len() => text[at] = byte,
+                        _ => text.truncate(at),
+                    }
+                }
+                text
+            })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+
+        /// The flat-object fast path decides exactly as simd-json does, whatever the text.
+        #[test]
+        fn the_flat_fast_path_equals_simd_json(text in json_text()) {
+            let mut slow = Parser::new();
+            slow.flat_fast_path = false;
+            proptest::prop_assert_eq!(verdict(&mut Parser::new(), &text), verdict(&mut slow, &text));
+        }
+    }
+
+    #[test]
+    fn the_fast_path_takes_flat_records_and_leaves_the_rest() {
+        assert!(
+            scan_flat_object(VALID.as_bytes()).is_none(),
+            "nested values"
+        );
+        let flat = VALID.replace(r#","Extra":{"nested":[1,{"OpenHouseKey":2}]}"#, "");
+        assert!(scan_flat_object(flat.as_bytes()).is_some());
+        let escaped = flat.replace(r#""A""#, r#""\u0041""#);
+        assert!(scan_flat_object(escaped.as_bytes()).is_none());
     }
 }
