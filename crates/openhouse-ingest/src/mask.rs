@@ -50,43 +50,49 @@ fn classify_block_avx2(block: &[u8; BLOCK]) -> Classes {
         __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_or_si256,
         _mm256_set1_epi8,
     };
-    let mask = |bytes: __m256i, one: u8, other: u8| -> u64 {
-        let matches = _mm256_or_si256(
-            _mm256_cmpeq_epi8(bytes, _mm256_set1_epi8(one as i8)),
-            _mm256_cmpeq_epi8(bytes, _mm256_set1_epi8(other as i8)),
-        );
-        u64::from(_mm256_movemask_epi8(matches) as u32)
-    };
-    let mut classes = Classes::default();
-    for (index, lane) in block.chunks_exact(32).enumerate() {
+    classes_by_lane::<32, _>(block, |lane| {
         // SAFETY: `lane` is 32 readable bytes; `_mm256_loadu_si256` has no alignment demand.
         let bytes = unsafe { _mm256_loadu_si256(lane.as_ptr().cast::<__m256i>()) };
-        let shift = 32 * index;
-        classes.quote |= mask(bytes, b'"', b'"') << shift;
-        classes.backslash |= mask(bytes, b'\\', b'\\') << shift;
-        classes.open |= mask(bytes, b'{', b'[') << shift;
-        classes.close |= mask(bytes, b'}', b']') << shift;
-        classes.comma |= mask(bytes, b',', b',') << shift;
-        classes.newline |= mask(bytes, b'\n', b'\n') << shift;
-    }
-    classes
+        move |one, other| {
+            let matches = _mm256_or_si256(
+                _mm256_cmpeq_epi8(bytes, _mm256_set1_epi8(one as i8)),
+                _mm256_cmpeq_epi8(bytes, _mm256_set1_epi8(other as i8)),
+            );
+            u64::from(_mm256_movemask_epi8(matches) as u32)
+        }
+    })
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "sse2")]
 fn classify_block_sse2(block: &[u8; BLOCK]) -> Classes {
     use std::arch::x86_64::{__m128i, _mm_loadu_si128};
-    let mut classes = Classes::default();
-    for (index, lane) in block.chunks_exact(16).enumerate() {
+    classes_by_lane::<16, _>(block, |lane| {
         // SAFETY: `lane` is 16 readable bytes; `_mm_loadu_si128` has no alignment demand.
         let bytes = unsafe { _mm_loadu_si128(lane.as_ptr().cast::<__m128i>()) };
-        let shift = 16 * index;
-        classes.quote |= lane_mask(bytes, b'"', b'"') << shift;
-        classes.backslash |= lane_mask(bytes, b'\\', b'\\') << shift;
-        classes.open |= lane_mask(bytes, b'{', b'[') << shift;
-        classes.close |= lane_mask(bytes, b'}', b']') << shift;
-        classes.comma |= lane_mask(bytes, b',', b',') << shift;
-        classes.newline |= lane_mask(bytes, b'\n', b'\n') << shift;
+        move |one, other| lane_mask(bytes, one, other)
+    })
+}
+
+/// The classes of a block read `LANE` bytes at a time: `load` takes a lane into registers
+/// and returns what gives the bits of that lane equal to either of two bytes. Which bytes
+/// make which class is written here once, for every instruction set.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn classes_by_lane<const LANE: usize, M: Fn(u8, u8) -> u64>(
+    block: &[u8; BLOCK],
+    load: impl Fn(&[u8]) -> M,
+) -> Classes {
+    let mut classes = Classes::default();
+    for (index, lane) in block.chunks_exact(LANE).enumerate() {
+        let matching = load(lane);
+        let shift = LANE * index;
+        classes.quote |= matching(b'"', b'"') << shift;
+        classes.backslash |= matching(b'\\', b'\\') << shift;
+        classes.open |= matching(b'{', b'[') << shift;
+        classes.close |= matching(b'}', b']') << shift;
+        classes.comma |= matching(b',', b',') << shift;
+        classes.newline |= matching(b'\n', b'\n') << shift;
     }
     classes
 }
