@@ -3,28 +3,15 @@
 //! shapes (`tests/interop/write_with_engines.py`), and `insights_from_parquet` must give the
 //! pipeline's insights for every one of them.
 
+mod python;
+
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use openhouse::{Pipeline, RunPaths};
-use serde_json::Value;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-
-/// The venv's python, set up by `scripts/python-env` (as `tests/interop.rs` does).
-fn python() -> PathBuf {
-    let output = Command::new(Path::new(ROOT).join("scripts/python-env"))
-        .output()
-        .expect("running scripts/python-env");
-    assert!(
-        output.status.success(),
-        "scripts/python-env failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let stdout = String::from_utf8(output.stdout).unwrap();
-    PathBuf::from(stdout.lines().last().unwrap().trim())
-}
 
 #[test]
 fn every_engines_output_gives_the_pipelines_insights() {
@@ -40,20 +27,15 @@ fn every_engines_output_gives_the_pipelines_insights() {
     let expected = serde_json::to_value(&report.insights).unwrap();
 
     let written = folder.path().join("engines");
-    let output = Command::new(python())
-        .arg(Path::new(ROOT).join("tests/interop/write_with_engines.py"))
-        .args([&table, &written])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "write_with_engines.py failed: {}",
-        String::from_utf8_lossy(&output.stderr)
+    let outputs = python::output_json(
+        Command::new(python::python("python-env"))
+            .arg(Path::new(ROOT).join("tests/interop/write_with_engines.py"))
+            .args([&table, &written]),
     );
-    let outputs: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+    let outputs = outputs.as_array().unwrap();
 
     let mut seen = BTreeSet::new();
-    for written in &outputs {
+    for written in outputs {
         let (engine, variant) = (
             written["engine"].as_str().unwrap(),
             written["variant"].as_str().unwrap(),

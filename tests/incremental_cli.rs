@@ -15,6 +15,25 @@ fn process() -> Command {
     example("process")
 }
 
+/// `process BATCH -o OUTPUT --rejects REJECTS`, to which a test adds what it needs.
+fn process_batch(batch: &Path, output: &Path, rejects: &Path) -> Command {
+    let mut command = process();
+    command
+        .arg(batch)
+        .arg("-o")
+        .arg(output)
+        .arg("--rejects")
+        .arg(rejects);
+    command
+}
+
+/// The same, merging the batch into the table `base`.
+fn merge_batch(batch: &Path, base: &Path, output: &Path, rejects: &Path) -> Command {
+    let mut command = process_batch(batch, output, rejects);
+    command.arg("--base").arg(base);
+    command
+}
+
 fn run(command: &mut Command) -> Output {
     let output = command.output().unwrap();
     assert!(
@@ -66,21 +85,8 @@ fn merging_into_the_base_file_in_place_rewrites_it_with_the_merged_table() {
     let table = folder.path().join("openhouses.parquet");
     let rejects = folder.path().join("rejects.ndjson");
     let report_path = folder.path().join("report.json");
-    run(process()
-        .arg(&batches[0])
-        .arg("-o")
-        .arg(&table)
-        .arg("--rejects")
-        .arg(&rejects)
-        .arg("-q"));
-    let output = run(process()
-        .arg(&batches[1])
-        .arg("--base")
-        .arg(&table)
-        .arg("-o")
-        .arg(&table)
-        .arg("--rejects")
-        .arg(&rejects)
+    run(process_batch(&batches[0], &table, &rejects).arg("-q"));
+    let output = run(merge_batch(&batches[1], &table, &table, &rejects)
         .arg("--report")
         .arg(&report_path));
     let printed = String::from_utf8_lossy(&output.stdout);
@@ -91,15 +97,7 @@ fn merging_into_the_base_file_in_place_rewrites_it_with_the_merged_table() {
     let merge = &report(&report_path)["merge"];
     assert_eq!(merge["layout"], "parquet");
     assert_eq!(merge["partitions_rewritten"], serde_json::json!([]));
-    run(process()
-        .arg(&batches[2])
-        .arg("--base")
-        .arg(&table)
-        .arg("-o")
-        .arg(&table)
-        .arg("--rejects")
-        .arg(&rejects)
-        .arg("-q"));
+    run(merge_batch(&batches[2], &table, &table, &rejects).arg("-q"));
     assert_eq!(
         parquet_rows(&table),
         full_run_rows(&permissive(), &all_events(&batches))
@@ -119,25 +117,10 @@ fn merging_into_a_base_file_writes_a_new_file_and_leaves_the_base() {
     let batches = batches(folder.path());
     let base = folder.path().join("base.parquet");
     let rejects = folder.path().join("rejects.ndjson");
-    run(process()
-        .arg(&batches[0])
-        .arg("-o")
-        .arg(&base)
-        .arg("--rejects")
-        .arg(&rejects)
-        .arg("-q"));
+    run(process_batch(&batches[0], &base, &rejects).arg("-q"));
     let before = std::fs::read(&base).unwrap();
     let merged = folder.path().join("merged.parquet");
-    run(process()
-        .args(["--input"])
-        .arg(&batches[1])
-        .arg("--base")
-        .arg(&base)
-        .arg("--output")
-        .arg(&merged)
-        .arg("--rejects")
-        .arg(&rejects)
-        .arg("-q"));
+    run(merge_batch(&batches[1], &base, &merged, &rejects).arg("-q"));
     assert_eq!(std::fs::read(&base).unwrap(), before);
     assert_eq!(parquet_rows(&merged).len(), 3);
 }
@@ -148,22 +131,9 @@ fn the_batch_may_not_be_the_output() {
     let batches = batches(folder.path());
     let base = folder.path().join("base.parquet");
     let rejects = folder.path().join("rejects.ndjson");
-    run(process()
-        .arg(&batches[0])
-        .arg("-o")
-        .arg(&base)
-        .arg("--rejects")
-        .arg(&rejects)
-        .arg("-q"));
+    run(process_batch(&batches[0], &base, &rejects).arg("-q"));
     let batch = std::fs::read(&batches[1]).unwrap();
-    let output = process()
-        .arg(&batches[1])
-        .arg("--base")
-        .arg(&base)
-        .arg("-o")
-        .arg(&batches[1])
-        .arg("--rejects")
-        .arg(&rejects)
+    let output = merge_batch(&batches[1], &base, &batches[1], &rejects)
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
@@ -180,13 +150,8 @@ fn a_delta_table_is_created_by_the_first_batch_and_merged_into_by_the_next() {
     let rejects = folder.path().join("rejects.ndjson");
     let report_path = folder.path().join("report.json");
     let apply = |batch: &Path| {
-        run(process()
-            .arg(batch)
-            .args(["--layout", "delta", "--summary", "json", "-o"])
-            .arg(&table)
-            .arg("--rejects")
-            .arg(&rejects)
-            .arg("--report")
+        run(process_batch(batch, &table, &rejects)
+            .args(["--layout", "delta", "--summary", "json", "--report"])
             .arg(&report_path))
     };
     let first = apply(&batches[0]);
@@ -244,12 +209,10 @@ fn insights_reads_a_delta_table_made_by_process() {
     let batches = batches(folder.path());
     let table = folder.path().join("openhouses");
     for batch in &batches {
-        run(process()
-            .arg(batch)
-            .args(["--layout", "delta", "-q", "-o"])
-            .arg(&table)
-            .arg("--rejects")
-            .arg(folder.path().join("rejects.ndjson")));
+        run(
+            process_batch(batch, &table, &folder.path().join("rejects.ndjson"))
+                .args(["--layout", "delta", "-q"]),
+        );
     }
     let insights = example("insights")
         .args(["--format", "json", "--input"])

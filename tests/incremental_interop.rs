@@ -5,84 +5,57 @@
 //! `scripts/python-env`). Each gives the rows and the three insights of the single file that
 //! one full run over the same events writes, which DuckDB and Spark read too.
 
+mod python;
 mod tables;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use openhouse::delta::{Month, Table as DeltaTable};
+use openhouse::delta::Table as DeltaTable;
 use openhouse::ingest::Input;
 use openhouse::model::date_from_days_since_epoch;
 use openhouse::{MergeTarget, RunPaths};
 use openhouse_generate::{Generator, Layout};
 use serde_json::{Value, json};
-use tables::{Row, delta_rows, event, parquet_rows, permissive, write};
+use tables::rows::as_json;
+use tables::{delta_rows, event, parquet_rows, permissive, write};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
-/// The python of the venv that `script` (in scripts/) makes: the last line it prints.
-fn python(script: &str) -> PathBuf {
-    let output = Command::new(Path::new(ROOT).join("scripts").join(script))
-        .output()
-        .unwrap_or_else(|error| panic!("running scripts/{script}: {error}"));
-    assert!(
-        output.status.success(),
-        "scripts/{script} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let stdout = String::from_utf8(output.stdout).unwrap();
-    PathBuf::from(stdout.lines().last().unwrap().trim())
+fn python_json(setup: &str, script: &str, args: &[&std::ffi::OsStr]) -> Value {
+    python::output_json(
+        Command::new(python::python(setup))
+            .arg(Path::new(ROOT).join("tests/interop").join(script))
+            .args(args),
+    )
 }
 
-fn python_json(venv: &str, script: &str, args: &[&std::ffi::OsStr]) -> Value {
-    let output = Command::new(python(venv))
-        .arg(Path::new(ROOT).join("tests/interop").join(script))
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{script} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
-}
-
-/// A row as the Python readers print it; `month` for a Delta table's readers.
-fn as_json(row: &Row, with_month: bool) -> Value {
-    let date = date_from_days_since_epoch(i64::from(row.date)).unwrap();
-    let mut value = json!({
-        "OpenHouseKey": row.key,
-        "ListingKey": row.listing_key,
-        "OpenHouseMethod": row.method,
-        "OpenHouseDate": date.to_string(),
-        "OpenHouseStartTime": row.start,
-        "OpenHouseEndTime": row.end,
-        "DateModified": row.modified,
-        "State": row.state,
-        "Zipcode": row.zipcode,
-        "Zip5": row.zip5,
-    });
-    if with_month {
-        value["month"] = json!(Month::of_days_since_epoch(row.date).unwrap().to_string());
-    }
-    value
+/// A generated NDJSON feed of `events` (1% invalid), and the batches it makes when cut
+/// before each line index of `cuts`.
+fn feed_in_batches(seed: u64, events: usize, cuts: &[usize]) -> (Vec<u8>, Vec<Vec<u8>>) {
+    let feed = Generator::new(seed)
+        .events(events)
+        .invalid(0.01)
+        .layout(Layout::Ndjson)
+        .to_bytes();
+    let lines: Vec<&[u8]> = feed.split_inclusive(|&byte| byte == b'\n').collect();
+    let bounds: Vec<usize> = [0]
+        .into_iter()
+        .chain(cuts.iter().copied())
+        .chain([lines.len()])
+        .collect();
+    let batches = bounds
+        .windows(2)
+        .map(|pair| lines[pair[0]..pair[1]].concat())
+        .collect();
+    (feed, batches)
 }
 
 #[test]
 fn a_delta_table_built_batch_by_batch_reads_as_the_single_file_of_one_run_in_every_engine() {
     let folder = tempfile::tempdir().unwrap();
     let pipeline = permissive();
-    let feed = Generator::new(808)
-        .events(1_500)
-        .invalid(0.01)
-        .layout(Layout::Ndjson)
-        .to_bytes();
-    let lines: Vec<&[u8]> = feed.split_inclusive(|&byte| byte == b'\n').collect();
-    let mut batches: Vec<Vec<u8>> = [0..400, 400..900, 900..1_000, 1_000..lines.len()]
-        .into_iter()
-        .map(|range| lines[range].concat())
-        .collect();
+    let (_, mut batches) = feed_in_batches(808, 1_500, &[400, 900, 1_000]);
 
     let table = folder.path().join("openhouses");
     let target = MergeTarget::Delta {
@@ -188,16 +161,7 @@ fn parquet_files_under(folder: &Path) -> usize {
 fn another_engine_continues_the_table_with_the_same_merge_and_openhouse_carries_on_after_it() {
     let folder = tempfile::tempdir().unwrap();
     let pipeline = permissive();
-    let feed = Generator::new(909)
-        .events(1_200)
-        .invalid(0.01)
-        .layout(Layout::Ndjson)
-        .to_bytes();
-    let lines: Vec<&[u8]> = feed.split_inclusive(|&byte| byte == b'\n').collect();
-    let batches: Vec<Vec<u8>> = [0..500, 500..900, 900..lines.len()]
-        .into_iter()
-        .map(|range| lines[range].concat())
-        .collect();
+    let (feed, batches) = feed_in_batches(909, 1_200, &[500, 900]);
     let table = folder.path().join("openhouses");
     let target = MergeTarget::Delta {
         table: table.clone(),
@@ -212,18 +176,12 @@ fn another_engine_continues_the_table_with_the_same_merge_and_openhouse_carries_
         "second.ndjson",
         std::str::from_utf8(&batches[1]).unwrap(),
     );
-    let output = Command::new(python("python-env-delta"))
-        .arg(Path::new(ROOT).join("benches/peers/delta_merge.py"))
-        .arg(&table)
-        .arg(&second)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "delta_merge.py failed: {}",
-        String::from_utf8_lossy(&output.stderr)
+    let merged = python::output_json(
+        Command::new(python::python("python-env-delta"))
+            .arg(Path::new(ROOT).join("benches/peers/delta_merge.py"))
+            .arg(&table)
+            .arg(&second),
     );
-    let merged: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert!(merged["num_target_files_added"].as_u64().unwrap() > 0);
 
     let report = pipeline.merge(Input::Bytes(&batches[2]), &target).unwrap();

@@ -4,11 +4,11 @@
 //! (`tests/interop/spark.py`, which needs a Java runtime). The Python environment comes from
 //! `scripts/python-env`, which `.ci/run` and the README's test command run first.
 
+mod python;
 mod tables;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
 
 use openhouse::{Pipeline, RunPaths};
 use openhouse_generate::{Generator, Layout};
@@ -16,40 +16,12 @@ use serde_json::{Value, json};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
-fn python() -> &'static Path {
-    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
-    PYTHON.get_or_init(|| {
-        let output = Command::new(Path::new(ROOT).join("scripts/python-env"))
-            .output()
-            .expect("running scripts/python-env");
-        assert!(
-            output.status.success(),
-            "scripts/python-env failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let stdout = String::from_utf8(output.stdout).unwrap();
-        PathBuf::from(
-            stdout
-                .lines()
-                .last()
-                .expect("scripts/python-env prints the python path")
-                .trim(),
-        )
-    })
-}
-
 fn python_json(script: &str, args: &[&Path]) -> Value {
-    let output = Command::new(python())
-        .arg(Path::new(ROOT).join("tests/interop").join(script))
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{script} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
+    python::output_json(
+        Command::new(python::python("python-env"))
+            .arg(Path::new(ROOT).join("tests/interop").join(script))
+            .args(args),
+    )
 }
 
 /// Runs the pipeline and both Python checks on `feed`, compares everything they say, and

@@ -155,17 +155,6 @@ fn look(outputs: &Outputs, refs: &[Reference; 2]) -> Found {
     }
 }
 
-/// The largest temporary file in `folder`.
-fn temporary_size(folder: &Path) -> u64 {
-    leftovers(folder)
-        .iter()
-        .filter(|name| name.ends_with(".tmp"))
-        .filter_map(|name| fs::metadata(folder.join(name)).ok())
-        .map(|metadata| metadata.len())
-        .max()
-        .unwrap_or(0)
-}
-
 /// Waits for `moment` (or the run's end), then kills the run. Whether it had finished.
 fn kill_at(mut child: Child, moment: Moment, outputs: &Outputs) -> bool {
     let started = Instant::now();
@@ -182,8 +171,8 @@ fn kill_at(mut child: Child, moment: Moment, outputs: &Outputs) -> bool {
         }
         let reached = match moment {
             Moment::After(after) => started.elapsed() >= after,
-            Moment::RejectsBytes(bytes) => temporary_size(rejects_folder) >= bytes,
-            Moment::TableBytes(bytes) => temporary_size(table_folder) >= bytes,
+            Moment::RejectsBytes(bytes) => temporary_size(rejects_folder).unwrap_or(0) >= bytes,
+            Moment::TableBytes(bytes) => temporary_size(table_folder).unwrap_or(0) >= bytes,
             Moment::AfterJournal(after) => {
                 let seen = journal();
                 if seen {

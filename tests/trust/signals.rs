@@ -3,7 +3,6 @@
 //! the same output folder fails clearly instead of mixing its outputs with the first's.
 
 use std::fs;
-use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::Duration;
 
@@ -22,16 +21,6 @@ fn start_large_run(outputs: &Outputs, ready: impl Fn(&Outputs) -> bool) -> Child
         ready(outputs)
     });
     child
-}
-
-/// The size of the temporary file being written in `folder`, if there is one.
-fn temporary_size(folder: &Path) -> Option<u64> {
-    leftovers(folder)
-        .iter()
-        .filter(|name| name.ends_with(".tmp"))
-        .filter_map(|name| fs::metadata(folder.join(name)).ok())
-        .map(|metadata| metadata.len())
-        .max()
 }
 
 fn assert_interrupted(child: Child, outputs: &Outputs, previous: &Previous) {

@@ -164,6 +164,16 @@ pub fn leftovers(folder: &Path) -> Vec<String> {
         .collect()
 }
 
+/// The size of the temporary file being written in `folder`, if there is one.
+pub fn temporary_size(folder: &Path) -> Option<u64> {
+    leftovers(folder)
+        .iter()
+        .filter(|name| name.ends_with(".tmp"))
+        .filter_map(|name| fs::metadata(folder.join(name)).ok())
+        .map(|metadata| metadata.len())
+        .max()
+}
+
 /// Waits until `condition` holds, polling; panics after `limit`.
 pub fn wait_until(limit: Duration, what: &str, mut condition: impl FnMut() -> bool) {
     let started = Instant::now();

@@ -4,64 +4,27 @@
 //! `tests/interop/delta_readers.py` in the venv that `scripts/python-env-delta` makes
 //! (`.ci/run` runs it first).
 
+#[path = "../../../tests/python/mod.rs"]
+mod python;
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use openhouse_delta::{BatchCommit, BatchHash, CommitOutcome, Month, Table};
-use openhouse_model::date_from_days_since_epoch;
 use serde_json::{Value, json};
+use support::rows::as_json;
 use support::{Row, append, row, table_rows, write_files};
 
-const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
-
-fn python() -> PathBuf {
-    let output = Command::new(Path::new(ROOT).join("scripts/python-env-delta"))
-        .output()
-        .expect("running scripts/python-env-delta");
-    assert!(
-        output.status.success(),
-        "scripts/python-env-delta failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let stdout = String::from_utf8(output.stdout).unwrap();
-    PathBuf::from(stdout.lines().last().unwrap().trim())
-}
-
 fn delta_readers(table: &Path, app_ids: &[String]) -> Value {
-    let mut command = Command::new(python());
+    let mut command = Command::new(python::python("python-env-delta"));
     command
-        .arg(Path::new(ROOT).join("tests/interop/delta_readers.py"))
+        .arg(python::root().join("tests/interop/delta_readers.py"))
         .arg(table);
     for app_id in app_ids {
         command.arg("--app-id").arg(app_id);
     }
-    let output = command.output().unwrap();
-    assert!(
-        output.status.success(),
-        "delta_readers.py failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
-}
-
-/// A row as the readers print it.
-fn as_json(row: &Row) -> Value {
-    let date = date_from_days_since_epoch(i64::from(row.date)).unwrap();
-    json!({
-        "OpenHouseKey": row.key,
-        "ListingKey": row.listing_key,
-        "OpenHouseMethod": row.method,
-        "OpenHouseDate": date.to_string(),
-        "OpenHouseStartTime": row.start,
-        "OpenHouseEndTime": row.end,
-        "DateModified": row.modified,
-        "State": row.state,
-        "Zipcode": row.zipcode,
-        "Zip5": row.zip5,
-        "month": Month::of_days_since_epoch(row.date).unwrap().to_string(),
-    })
+    python::output_json(&mut command)
 }
 
 #[test]
@@ -114,7 +77,7 @@ fn independent_readers_see_the_rows_of_the_committed_batches_only() {
     expected.extend(second.iter().cloned());
     expected.sort();
     assert_eq!(table_rows(&table), expected);
-    let expected_rows: Vec<Value> = expected.iter().map(as_json).collect();
+    let expected_rows: Vec<Value> = expected.iter().map(|row| as_json(row, true)).collect();
 
     let hashes = ["batch A", "batch B", "batch C"].map(|name| BatchHash::of(name.as_bytes()));
     let app_ids: Vec<String> = hashes.iter().map(BatchHash::app_id).collect();
@@ -155,7 +118,7 @@ fn independent_readers_see_the_rows_of_the_committed_batches_only() {
             .filter(|row| Month::of_days_since_epoch(row.date).unwrap().to_string() == month)
             .collect();
         assert_eq!(file["num_records"], json!(rows.len()), "{month}");
-        let date = |row: &Row| as_json(row)["OpenHouseDate"].clone();
+        let date = |row: &Row| as_json(row, true)["OpenHouseDate"].clone();
         assert_eq!(file["min.OpenHouseDate"], date(rows[0]), "{month}");
         assert_eq!(
             file["max.OpenHouseDate"],

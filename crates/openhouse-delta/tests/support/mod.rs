@@ -4,28 +4,14 @@
 
 use std::sync::Arc;
 
-use arrow_array::{
-    Array, ArrayRef, Date32Array, RecordBatch, StringArray, TimestampMicrosecondArray,
-};
+use arrow_array::{ArrayRef, Date32Array, RecordBatch, StringArray, TimestampMicrosecondArray};
 use openhouse_delta::{
     BatchCommit, BatchHash, CommitOutcome, Month, Table, WrittenFile, split_by_month,
 };
 use openhouse_model::{days_since_epoch, parse_date};
 
-/// One open house as the table stores it; timestamps in microseconds since the epoch.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Row {
-    pub date: i32,
-    pub key: String,
-    pub listing_key: Option<String>,
-    pub method: Option<String>,
-    pub start: i64,
-    pub end: i64,
-    pub modified: i64,
-    pub state: Option<String>,
-    pub zipcode: Option<String>,
-    pub zip5: Option<String>,
-}
+pub mod rows;
+pub use rows::{Row, rows_of};
 
 /// Days since 1970-01-01 of a `YYYY-MM-DD` date.
 pub fn day(text: &str) -> i32 {
@@ -82,68 +68,6 @@ pub fn batch(rows: &[Row]) -> RecordBatch {
         ],
     )
     .unwrap()
-}
-
-/// The rows of batches of the table's schema.
-pub fn rows_of(batches: impl IntoIterator<Item = RecordBatch>) -> Vec<Row> {
-    let mut rows = Vec::new();
-    for batch in batches {
-        let text = |name: &str| {
-            batch
-                .column_by_name(name)
-                .unwrap()
-                .as_any()
-                .downcast_ref::<StringArray>()
-                .unwrap()
-                .clone()
-        };
-        let time = |name: &str| {
-            batch
-                .column_by_name(name)
-                .unwrap()
-                .as_any()
-                .downcast_ref::<TimestampMicrosecondArray>()
-                .unwrap()
-                .clone()
-        };
-        let dates = batch
-            .column_by_name("OpenHouseDate")
-            .unwrap()
-            .as_any()
-            .downcast_ref::<Date32Array>()
-            .unwrap()
-            .clone();
-        let optional =
-            |array: &StringArray, i: usize| array.is_valid(i).then(|| array.value(i).to_owned());
-        let (keys, listings, methods, states, zipcodes, zip5s) = (
-            text("OpenHouseKey"),
-            text("ListingKey"),
-            text("OpenHouseMethod"),
-            text("State"),
-            text("Zipcode"),
-            text("Zip5"),
-        );
-        let (starts, ends, modifieds) = (
-            time("OpenHouseStartTime"),
-            time("OpenHouseEndTime"),
-            time("DateModified"),
-        );
-        for i in 0..batch.num_rows() {
-            rows.push(Row {
-                date: dates.value(i),
-                key: keys.value(i).to_owned(),
-                listing_key: optional(&listings, i),
-                method: optional(&methods, i),
-                start: starts.value(i),
-                end: ends.value(i),
-                modified: modifieds.value(i),
-                state: optional(&states, i),
-                zipcode: optional(&zipcodes, i),
-                zip5: optional(&zip5s, i),
-            });
-        }
-    }
-    rows
 }
 
 /// Every row of the table at its version, in table order.
