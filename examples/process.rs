@@ -230,12 +230,9 @@ fn status(
             table.bytes
         );
     }
-    if let Some(merge) = report
-        .merge
-        .as_ref()
-        .filter(|merge| merge.delta_version.is_some())
+    if let Some(merge) = &report.merge
+        && let Some(version) = merge.delta_version
     {
-        let version = merge.delta_version.unwrap_or_default();
         if merge.already_applied {
             eprintln!(
                 "{} already holds this batch (version {version})",

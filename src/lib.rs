@@ -71,14 +71,6 @@ pub fn insights_from_parquet(path: &std::path::Path, top_zipcodes: u64) -> Resul
     let files = openhouse_delta::locate_table_files(path)?;
     #[cfg(not(feature = "delta"))]
     let files = openhouse_parquet::ParquetFiles::locate(path)?;
-    let (tally, _) = openhouse_parquet::fold_insight_rows(
-        &files,
-        Tally::default,
-        Tally::add,
-        |mut left, right| {
-            left.merge(right);
-            left
-        },
-    )?;
+    let (tally, _) = pipeline::tally_files(&files)?;
     Ok(tally.insights(top_zipcodes))
 }

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use openhouse_dedup::{LatestByKey, SharedLatestByKey, Table};
+use openhouse_dedup::{SharedLatestByKey, Table};
 use openhouse_ingest::{
     CancelFlag, IngestOptions, IngestSummary, Input, Progress, StageTime, Stopwatch, ingest_windows,
 };
@@ -236,6 +236,22 @@ pub(crate) fn tally(table: &Table) -> Tally {
         })
 }
 
+/// The insights' counts of Parquet files, read in parallel on the current rayon pool, and
+/// what the reading found.
+pub(crate) fn tally_files(
+    files: &openhouse_parquet::ParquetFiles,
+) -> Result<(Tally, openhouse_parquet::ReadSummary), Error> {
+    Ok(openhouse_parquet::fold_insight_rows(
+        files,
+        Tally::default,
+        Tally::add,
+        |mut left, right| {
+            left.merge(right);
+            left
+        },
+    )?)
+}
+
 impl Pipeline {
     /// A builder, starting from the defaults.
     pub fn builder() -> PipelineBuilder {
@@ -301,11 +317,7 @@ impl Pipeline {
         cancel: &CancelFlag,
         progress: &mut (dyn FnMut(&Progress) + Send),
     ) -> Result<RunReport, Error> {
-        self.in_pool(|| {
-            let mut report = self.run_here(paths, cancel, progress)?;
-            report.threads = self.threads_in_pool();
-            Ok(report)
-        })?
+        self.in_pool(|| self.run_here(paths, cancel, progress))?
     }
 
     /// The worker threads a run uses, asked from inside its pool.
@@ -342,36 +354,22 @@ impl Pipeline {
             .map(|path| plan.output("the report", path));
         let mut publication = plan.prepare()?;
         let input = open_feed(&paths.input)?;
-        let FeedRead {
-            summary,
-            latest,
-            counts,
-            mut stages,
-        } = self.read_feed(
+        let mut read = self.read_feed(
             input,
             rejects_output.map(|id| publication.output(id)),
             cancel,
             progress,
         )?;
 
-        let sort = Stopwatch::start();
-        let table = latest.into_table()?;
-        stages.sort = sort.stop();
-
         let encode = Stopwatch::start();
         let (written, write_wall) =
-            write_table(publication.output(table_output), &table, &self.write)?;
+            write_table(publication.output(table_output), &read.table, &self.write)?;
         let (encode, write) = encode_and_write(encode.stop(), write_wall);
-        stages.encode = encode;
-        stages.write += write;
+        read.stages.encode = encode;
+        read.stages.write += write;
 
-        let insights_time = Stopwatch::start();
-        let insights = tally(&table).insights(self.top_zipcodes);
-        stages.insights = insights_time.stop();
-
-        let mut report = RunReport::new(&summary, table.len() as u64, counts, insights);
+        let mut report = read.into_report(self, |table| tally(table).insights(self.top_zipcodes));
         report.table = Some(written);
-        report.stages = stages;
         if cancel.is_cancelled() {
             return Err(Error::Ingest(openhouse_ingest::IngestError::Cancelled));
         }
@@ -418,11 +416,15 @@ impl Pipeline {
         self.check_policy(&summary)?;
         let dedup = Stopwatch::start();
         let latest = latest.into_latest();
+        let dedup = dedup.stop();
+        let sort = Stopwatch::start();
+        let table = latest.into_table()?;
         let stages = StageTimes {
             read: summary.times.read,
             split: summary.times.split,
             parse: summary.times.parse,
-            dedup: dedup.stop(),
+            dedup,
+            sort: sort.stop(),
             // What ingestion timed of writing the rejects and reporting progress between
             // windows.
             write: summary.times.consume,
@@ -430,7 +432,7 @@ impl Pipeline {
         };
         Ok(FeedRead {
             summary,
-            latest,
+            table,
             counts,
             stages,
         })
@@ -479,10 +481,35 @@ impl Pipeline {
 /// What reading a feed kept: see [`Pipeline::read_feed`].
 pub(crate) struct FeedRead {
     pub summary: IngestSummary,
-    pub latest: LatestByKey,
+    /// The latest version of each open house, in the table's order.
+    pub table: Table,
     pub counts: RejectionCounts,
-    /// The times of reading the feed, deduplicating it and writing its rejects.
+    /// The times of reading the feed, deduplicating and sorting it and writing its rejects.
     pub stages: StageTimes,
+}
+
+impl FeedRead {
+    /// The run's report, with the insights `insights` computes (timed) and the pool's
+    /// thread count; the caller adds what it wrote.
+    pub(crate) fn into_report(
+        self,
+        pipeline: &Pipeline,
+        insights: impl FnOnce(&Table) -> Insights,
+    ) -> RunReport {
+        let FeedRead {
+            summary,
+            table,
+            counts,
+            mut stages,
+        } = self;
+        let insights_time = Stopwatch::start();
+        let insights = insights(&table);
+        stages.insights = insights_time.stop();
+        let mut report = RunReport::new(&summary, table.len() as u64, counts, insights);
+        report.stages = stages;
+        report.threads = pipeline.threads_in_pool();
+        report
+    }
 }
 
 /// The feed of a run, opened: a file or standard input, read on the reader thread.

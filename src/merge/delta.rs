@@ -8,7 +8,6 @@ use openhouse_delta::{
     ActiveFile, BatchCommit, BatchHash, CommitOutcome, Month, Table, WrittenFile,
 };
 use openhouse_ingest::{CancelFlag, IngestError};
-use openhouse_insights::Tally;
 use rayon::prelude::*;
 
 use crate::merge::MergeOutcome;
@@ -16,6 +15,7 @@ use crate::merge::plan::{MergePlan, plan_merge};
 use crate::merge::rewrite::Rewrite;
 use crate::merge::rule::KeyOutcome;
 use crate::merge::winners::BatchWinners;
+use crate::pipeline::tally_files;
 use crate::report::{MergeReport, TableLayout};
 use crate::{Error, Pipeline};
 
@@ -172,20 +172,8 @@ fn already_applied(table: &Table) -> Result<MergeOutcome, Error> {
 /// Completes `report` with the table's rows, and tallies the insights of the table as
 /// committed, reading its active files.
 fn with_table_state(table: &Table, mut report: MergeReport) -> Result<MergeOutcome, Error> {
-    report.table_rows = table
-        .active_files()?
-        .iter()
-        .map(|file| file.rows().unwrap_or_default())
-        .sum();
-    let (tally, _) = openhouse_parquet::fold_insight_rows(
-        &table.parquet_files()?,
-        Tally::default,
-        Tally::add,
-        |mut left, right| {
-            left.merge(right);
-            left
-        },
-    )?;
+    let (tally, read) = tally_files(&table.parquet_files()?)?;
+    report.table_rows = read.rows;
     Ok(MergeOutcome { report, tally })
 }
 

@@ -33,7 +33,7 @@ use openhouse_insights::Tally;
 use openhouse_model::{Zip5, date_from_days_since_epoch};
 use openhouse_parquet::columns::{OPEN_HOUSE_DATE, ZIP5};
 
-use crate::pipeline::{FeedRead, open_feed, publish_with_report};
+use crate::pipeline::{open_feed, publish_with_report};
 use crate::publish::{self, OutputId, PublishPlan};
 use crate::report::MergeReport;
 use crate::{Error, FeedSource, Pipeline, RunReport};
@@ -161,7 +161,9 @@ impl Pipeline {
         if let Some(feed) = paths.feed {
             plan.input("the feed", feed.publish_input());
         }
-        let target = match paths.target {
+        // Only a Delta table recognises a batch applied before, by the hash of its bytes as
+        // they are read.
+        let (batch, target) = match paths.target {
             MergeTarget::ParquetFile { base, output } => {
                 let output = plan.output("the table", output);
                 // Read in full before the table is published over it.
@@ -170,10 +172,13 @@ impl Pipeline {
                     publish::Input::Path(base.clone()),
                     output,
                 );
-                Planned::ParquetFile { base, output }
+                (batch, Planned::ParquetFile { base, output })
             }
             #[cfg(feature = "delta")]
-            MergeTarget::Delta { table } => Planned::Delta { table },
+            MergeTarget::Delta { table } => {
+                let (batch, hash) = hashed(batch);
+                (batch, Planned::Delta { table, hash })
+            }
         };
         let rejects_output = paths
             .rejects
@@ -181,23 +186,15 @@ impl Pipeline {
         let report_output = paths.report.map(|path| plan.output("the report", path));
         let mut publication = plan.prepare()?;
 
-        #[cfg_attr(not(feature = "delta"), allow(unused_variables))]
-        let (batch, batch_hash) = hashed(batch);
-        let FeedRead {
-            summary,
-            latest,
-            counts,
-            mut stages,
-        } = self.read_feed(
+        let mut read = self.read_feed(
             batch,
             rejects_output.map(|id| publication.output(id)),
             cancel,
             progress,
         )?;
-        let sort = Stopwatch::start();
-        let table = latest.into_table()?;
-        let winners = BatchWinners::new(&table)?;
-        stages.sort = sort.stop();
+        let winners_time = Stopwatch::start();
+        let winners = BatchWinners::new(&read.table)?;
+        read.stages.sort += winners_time.stop();
 
         let merge = Stopwatch::start();
         let (outcome, written) = match target {
@@ -210,22 +207,17 @@ impl Pipeline {
                 (outcome, Some(written))
             }
             #[cfg(feature = "delta")]
-            Planned::Delta { table } => {
-                let hash = batch_hash.finish()?;
+            Planned::Delta { table, hash } => {
+                let hash = hash.finish()?;
                 let outcome = delta::merge_into_delta(self, table, hash, &winners, cancel)?;
                 (outcome, None)
             }
         };
-        stages.encode = merge.stop();
+        read.stages.encode = merge.stop();
 
-        let insights_time = Stopwatch::start();
-        let insights = outcome.tally.insights(self.top_zipcodes());
-        stages.insights = insights_time.stop();
-        let mut report = RunReport::new(&summary, table.len() as u64, counts, insights);
+        let mut report = read.into_report(self, |_| outcome.tally.insights(self.top_zipcodes()));
         report.table = written;
         report.merge = Some(outcome.report);
-        report.stages = stages;
-        report.threads = self.threads_in_pool();
         publish_with_report(publication, report_output, report)
     }
 }
@@ -239,6 +231,8 @@ enum Planned<'a> {
     #[cfg(feature = "delta")]
     Delta {
         table: &'a PathBuf,
+        /// The batch's hash, known once the batch has been read.
+        hash: BatchHashing,
     },
 }
 
@@ -285,12 +279,6 @@ fn hashed(batch: Input<'_>) -> (Input<'_>, BatchHashing) {
             )
         }
     }
-}
-
-/// Without the Delta layout, nothing needs the batch's hash.
-#[cfg(not(feature = "delta"))]
-fn hashed(batch: Input<'_>) -> (Input<'_>, ()) {
-    (batch, ())
 }
 
 /// Counts rows of the table's schema into `tally`, as the insights do: by OpenHouseDate, and

@@ -19,8 +19,6 @@ pub(crate) struct HeldRow {
     pub file: usize,
     /// The row, counted from the file's first.
     pub row: u64,
-    /// Its OpenHouseDate, days since 1970-01-01.
-    pub date: i32,
     /// Its DateModified, microseconds.
     pub modified: i64,
 }
@@ -144,7 +142,6 @@ fn find_held_rows(
                             HeldRow {
                                 file,
                                 row: row + index_in_batch as u64,
-                                date: columns.dates.value(index_in_batch),
                                 modified: columns.modified(index_in_batch),
                             },
                         ));

@@ -324,9 +324,9 @@ impl PublishPlan {
             let same = |other: &Identity| {
                 other.is_same_file(&target.identity) && !target.identity.may_be_shared()
             };
+            // Only a file replaced by renaming: a stream would be written while it is read.
+            let replaced = matches!(target.route, Route::Rename { .. });
             for ((input_role, input, replaced_by), identity) in self.inputs.iter().zip(inputs) {
-                // Only a file replaced by renaming: a stream would be written while it is read.
-                let replaced = matches!(target.route, Route::Rename { .. });
                 if replaced && *replaced_by == Some(OutputId(index)) {
                     continue;
                 }
