@@ -60,7 +60,11 @@ fuzz_target!(|data: &[u8]| {
             );
         }
         (Err(read), Err(folded)) => {
-            assert_eq!(read.to_string(), folded.to_string(), "both readers fail alike");
+            assert_eq!(
+                read.to_string(),
+                folded.to_string(),
+                "both readers fail alike"
+            );
         }
         (read, folded) => panic!("one reader failed: {read:?} / {folded:?}"),
     }

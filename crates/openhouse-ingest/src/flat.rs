@@ -5,7 +5,9 @@
 
 use openhouse_model::{Field, JsonType, RawRecord, RawValue};
 
-use crate::parse::is_json_number;
+#[cfg(target_arch = "x86_64")]
+use crate::mask::lane_mask;
+use crate::parse::number_token;
 
 /// The record's nine fields when `text` is a flat object this scanner reads exactly as
 /// simd-json would; `None` when simd-json must decide.
@@ -82,36 +84,23 @@ impl<'a> Cursor<'a> {
     }
 
     /// A string, `null`, `true`, `false` or a number; `None` for a container or anything
-    /// malformed. A scalar must end at whitespace, a comma or the object's end.
+    /// malformed. What follows a scalar is the caller's to check, as after a string.
     fn value(&mut self) -> Option<RawValue<'a>> {
-        let value = match self.peek()? {
+        match self.peek()? {
             b'"' => {
                 self.at += 1;
-                return self.string_body().map(RawValue::Str);
+                self.string_body().map(RawValue::Str)
             }
-            b'n' => self.literal("null", RawValue::Null)?,
-            b't' => self.literal("true", RawValue::Other(JsonType::Bool))?,
-            b'f' => self.literal("false", RawValue::Other(JsonType::Bool))?,
+            b'n' => self.literal("null", RawValue::Null),
+            b't' => self.literal("true", RawValue::Other(JsonType::Bool)),
+            b'f' => self.literal("false", RawValue::Other(JsonType::Bool)),
             b'-' | b'0'..=b'9' => {
-                let token = self.text.as_bytes()[self.at..]
-                    .iter()
-                    .take_while(|&&b| {
-                        b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E')
-                    })
-                    .count();
-                if !is_json_number(&self.text.as_bytes()[self.at..self.at + token]) {
-                    return None;
-                }
-                self.at += token;
-                RawValue::Other(JsonType::Number)
+                let (length, is_number) = number_token(&self.text.as_bytes()[self.at..]);
+                self.at += length;
+                is_number.then_some(RawValue::Other(JsonType::Number))
             }
-            _ => return None,
-        };
-        matches!(
-            self.peek(),
-            Some(b' ' | b'\n' | b'\r' | b'\t' | b',' | b'}')
-        )
-        .then_some(value)
+            _ => None,
+        }
     }
 
     fn literal(&mut self, word: &str, value: RawValue<'a>) -> Option<RawValue<'a>> {
@@ -152,16 +141,13 @@ fn first_special_byte(bytes: &[u8]) -> Option<usize> {
 #[target_feature(enable = "sse2")]
 fn special_bytes_sse2(lane: &[u8; 16]) -> u32 {
     use std::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128,
-        _mm_set1_epi8,
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_set1_epi8,
     };
     // SAFETY: `lane` has 16 readable bytes; `_mm_loadu_si128` has no alignment demand.
     let bytes = unsafe { _mm_loadu_si128(lane.as_ptr().cast::<__m128i>()) };
-    let quote = _mm_cmpeq_epi8(bytes, _mm_set1_epi8(b'"' as i8));
-    let backslash = _mm_cmpeq_epi8(bytes, _mm_set1_epi8(b'\\' as i8));
     // Unsigned `byte <= 0x1f` is `min(byte, 0x1f) == byte`.
     let control = _mm_cmpeq_epi8(_mm_min_epu8(bytes, _mm_set1_epi8(0x1f)), bytes);
-    _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), control)) as u32
+    lane_mask(bytes, b'"', b'\\') as u32 | _mm_movemask_epi8(control) as u16 as u32
 }
 
 #[cfg(test)]
