@@ -10,7 +10,7 @@ use std::time::Duration;
 use arrow_array::TimestampMicrosecondArray;
 use arrow_array::{ArrayRef, Date32Array, Date64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
-use openhouse_parquet::{Error, read_insight_rows};
+use openhouse_parquet::{Error, TableFile, read_insight_rows};
 use parquet::arrow::arrow_writer::ArrowWriterOptions;
 use parquet::arrow::{ArrowWriter, encode_arrow_schema};
 use parquet::file::metadata::KeyValue;
@@ -108,6 +108,51 @@ fn a_corrupt_embedded_arrow_schema_never_panics_the_reader() {
                 }
             }
         }
+    }
+}
+
+/// One row of the table's own schema.
+fn table_batch() -> RecordBatch {
+    let schema = openhouse_parquet::schema();
+    let columns = schema
+        .fields()
+        .iter()
+        .map(|field| -> ArrayRef {
+            match field.data_type() {
+                DataType::Date32 => Arc::new(Date32Array::from(vec![MAY_4])),
+                DataType::Timestamp(_, _) => {
+                    Arc::new(TimestampMicrosecondArray::from(vec![0]).with_timezone("UTC"))
+                }
+                _ => Arc::new(StringArray::from(vec!["94521"])),
+            }
+        })
+        .collect();
+    RecordBatch::try_new(schema, columns).unwrap()
+}
+
+#[test]
+fn a_table_file_never_decodes_the_embedded_arrow_schema() {
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("t.parquet");
+    let batch = table_batch();
+    let encoded = encode_arrow_schema(&batch.schema());
+    // Every one-character change of the base64 text, as above: the merge reads other
+    // engines' files through `TableFile`, and the table's own types are all it uses.
+    for at in (0..encoded.len()).step_by(3) {
+        let mut corrupt = encoded.clone().into_bytes();
+        corrupt[at] = if corrupt[at] == b'A' { b'/' } else { b'A' };
+        write_with_embedded_schema(&path, &batch, &String::from_utf8(corrupt).unwrap());
+        let read = catch_unwind(AssertUnwindSafe(|| {
+            let file = TableFile::open(&path, None).map_err(|error| error.to_string())?;
+            let batches: Result<Vec<RecordBatch>, _> = file.read(None).unwrap().collect();
+            batches.map_err(|error| error.to_string())
+        }))
+        .unwrap_or_else(|_| panic!("a TableFile panicked with character {at} changed"));
+        assert_eq!(
+            read.unwrap(),
+            std::slice::from_ref(&batch),
+            "character {at} changed"
+        );
     }
 }
 

@@ -12,6 +12,7 @@ use parquet::arrow::arrow_reader::{
     ParquetRecordBatchReaderBuilder,
 };
 
+use super::guard;
 use crate::{Error, schema};
 
 /// Rows a reader hands over at a time: large enough that per-batch costs vanish, small enough
@@ -56,7 +57,15 @@ impl TableFile {
     /// table's column order, whatever order they are named in); `None` reads them all.
     pub fn open(path: &Path, columns: Option<&[&str]>) -> Result<TableFile, Error> {
         let reader = File::open(path).map_err(Error::io("opening", path))?;
-        let found = ArrowReaderMetadata::load(&reader, ArrowReaderOptions::new())?;
+        // Other engines' files are read here too (a Delta table's), so with the same guards
+        // as the insights reader: the embedded Arrow schema is never decoded (the types are
+        // the table's own), and a panic of the decoder is an error.
+        let found = guard::decoding(path, || {
+            ArrowReaderMetadata::load(
+                &reader,
+                ArrowReaderOptions::new().with_skip_arrow_metadata(true),
+            )
+        })??;
         // The table's types, with the file's nullability: other writers (delta-rs's MERGE,
         // Spark) declare every column nullable, and a supplied schema must agree on that.
         let imposed: Vec<Field> = schema()
@@ -123,10 +132,12 @@ impl TableFile {
     /// to [`READ_BATCH_ROWS`] rows.
     pub fn read(&self, row_groups: Option<Vec<usize>>) -> Result<ParquetRecordBatchReader, Error> {
         let reader = File::open(&self.path).map_err(Error::io("opening", &self.path))?;
-        let mut builder =
-            ParquetRecordBatchReaderBuilder::new_with_metadata(reader, self.metadata.clone())
-                .with_projection(self.projection.clone())
-                .with_batch_size(READ_BATCH_ROWS);
+        let mut builder = ParquetRecordBatchReaderBuilder::new_with_metadata(
+            guard::FileChunks::new(reader),
+            self.metadata.clone(),
+        )
+        .with_projection(self.projection.clone())
+        .with_batch_size(READ_BATCH_ROWS);
         if let Some(row_groups) = row_groups {
             builder = builder.with_row_groups(row_groups);
         }
