@@ -288,6 +288,9 @@ fn a_run_writes_the_rejects_file_and_report() {
         report_json["insights"]["top_zipcodes"][0]["zipcode"],
         "94521"
     );
+    // The file says what the returned report says, the thread count included.
+    assert_eq!(report_json["threads"], report.threads);
+    assert!(report.threads > 0);
 }
 
 #[test]
