@@ -39,6 +39,7 @@
 //! ```
 #![warn(missing_docs)]
 
+mod hex;
 mod index;
 mod key;
 mod latest;

@@ -14,6 +14,8 @@
 
 use std::fmt;
 
+use crate::hex;
+
 const HEX_FIRST: u8 = 0x80;
 const HEX_LAST: u8 = 0xBF;
 const LONG_RAW: u8 = 0xFE;
@@ -37,19 +39,6 @@ enum Repr<'a> {
 /// Room to spell out any packed hex text ([`Text::as_str`]).
 pub type TextBuffer = [u8; MAX_HEX_DIGITS];
 
-const DIGITS: &[u8; 16] = b"0123456789abcdef";
-
-/// The two hex digits of each byte, as one little-endian `u16`.
-const DIGIT_PAIRS: [u16; 256] = {
-    let mut pairs = [0; 256];
-    let mut byte = 0;
-    while byte < 256 {
-        pairs[byte] = u16::from_le_bytes([DIGITS[byte >> 4], DIGITS[byte & 0x0F]]);
-        byte += 1;
-    }
-    pairs
-};
-
 impl<'a> Text<'a> {
     /// The text, spelled out in `buffer` when it is packed.
     pub fn as_str<'b>(&'b self, buffer: &'b mut TextBuffer) -> &'b str
@@ -59,10 +48,9 @@ impl<'a> Text<'a> {
         let bytes = match self.0 {
             Repr::Raw(bytes) => bytes,
             Repr::Hex(bytes) => {
-                for (pair, &byte) in buffer.chunks_exact_mut(2).zip(bytes) {
-                    pair.copy_from_slice(&DIGIT_PAIRS[usize::from(byte)].to_le_bytes());
-                }
-                &buffer[..2 * bytes.len()]
+                let digits = &mut buffer[..2 * bytes.len()];
+                hex::encode(bytes, digits);
+                digits
             }
         };
         // Cells are written from `str`s, and hex digits are ASCII: never fails.
@@ -74,11 +62,9 @@ impl<'a> Text<'a> {
         match self.0 {
             Repr::Raw(bytes) => out.extend_from_slice(bytes),
             Repr::Hex(bytes) => {
-                let mut digits = [0u8; MAX_HEX_DIGITS];
-                for (pair, &byte) in digits.chunks_exact_mut(2).zip(bytes) {
-                    pair.copy_from_slice(&DIGIT_PAIRS[usize::from(byte)].to_le_bytes());
-                }
-                out.extend_from_slice(&digits[..2 * bytes.len()]);
+                let start = out.len();
+                out.resize(start + 2 * bytes.len(), 0);
+                hex::encode(bytes, &mut out[start..]);
             }
         }
     }
@@ -114,9 +100,8 @@ impl<'a> Text<'a> {
                 head[..bytes.len()].copy_from_slice(bytes);
             }
             Repr::Hex(bytes) => {
-                for (pair, &byte) in head.chunks_exact_mut(2).zip(bytes) {
-                    pair.copy_from_slice(&DIGIT_PAIRS[usize::from(byte)].to_le_bytes());
-                }
+                let bytes = &bytes[..bytes.len().min(4)];
+                hex::encode(bytes, &mut head[..2 * bytes.len()]);
             }
         }
         u64::from_be_bytes(head)
@@ -177,34 +162,13 @@ pub(crate) fn push_cell(out: &mut Vec<u8>, text: Option<&str>) {
     }
 }
 
-/// The value of each byte as a lowercase hex digit; 0xFF for a byte that is not one.
-const HEX_VALUES: [u8; 256] = {
-    let mut values = [0xFF; 256];
-    let mut digit = 0;
-    while digit < 16 {
-        values[DIGITS[digit] as usize] = digit as u8;
-        digit += 1;
-    }
-    values
-};
-
 /// Appends the hex cell of `bytes` (an even number of them, at most [`MAX_HEX_DIGITS`]),
-/// or nothing and false when they are not all lowercase hex digits: one pass that decodes
-/// while it checks.
+/// or nothing and false when they are not all lowercase hex digits.
 fn push_hex(out: &mut Vec<u8>, bytes: &[u8]) -> bool {
     let mut packed = [0u8; MAX_HEX_DIGITS / 2 + 1];
     let len = bytes.len() / 2;
     packed[0] = HEX_FIRST + (len - 1) as u8;
-    let mut invalid = 0;
-    for (slot, pair) in packed[1..].iter_mut().zip(bytes.chunks_exact(2)) {
-        let (high, low) = (
-            HEX_VALUES[usize::from(pair[0])],
-            HEX_VALUES[usize::from(pair[1])],
-        );
-        invalid |= high | low;
-        *slot = (high << 4) | (low & 0x0F);
-    }
-    if invalid & 0x80 != 0 {
+    if !hex::decode(bytes, &mut packed[1..=len]) {
         return false;
     }
     out.extend_from_slice(&packed[..=len]);
