@@ -37,21 +37,26 @@ pub(crate) fn tag_of(hash: u64) -> u32 {
 impl KeyIndex {
     /// The row of the first slot whose tag is `tag` and whose row `is_key` accepts.
     pub(crate) fn find(&self, tag: u32, mut is_key: impl FnMut(u32) -> bool) -> Option<u32> {
-        if self.slots.is_empty() {
-            return None;
-        }
-        let mask = self.slots.len() - 1;
+        self.candidates(tag).find(|&row| is_key(row))
+    }
+
+    /// The rows of the slots whose tag is `tag`, in probe order: the rows a lookup of `tag`
+    /// compares, which can also be fetched ahead of it.
+    pub(crate) fn candidates(&self, tag: u32) -> impl Iterator<Item = u32> + '_ {
+        let mask = self.slots.len().wrapping_sub(1);
         let mut at = self.home(tag);
-        loop {
-            let slot = self.slots[at];
-            if slot.tag == EMPTY {
-                return None;
+        std::iter::from_fn(move || {
+            loop {
+                let slot = self.slots.get(at)?;
+                if slot.tag == EMPTY {
+                    return None;
+                }
+                at = (at + 1) & mask;
+                if slot.tag == tag {
+                    return Some(slot.row);
+                }
             }
-            if slot.tag == tag && is_key(slot.row) {
-                return Some(slot.row);
-            }
-            at = (at + 1) & mask;
-        }
+        })
     }
 
     /// Adds a key known not to be in the index.

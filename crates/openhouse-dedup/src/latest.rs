@@ -26,6 +26,15 @@ pub struct LatestByKey {
     row: Vec<u8>,
 }
 
+/// The steps of a key's lookup, in order: the index slot its probe starts at, where the
+/// rows with its tag start, and those rows' keys and versions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Prefetch {
+    Slot,
+    RowStart,
+    Row,
+}
+
 #[derive(Debug, Clone, Default)]
 struct Partition {
     rows: OpenHouseRows,
@@ -66,11 +75,21 @@ impl LatestByKey {
         self.partitions[partition_of(hash)].offer(row, hash);
     }
 
-    /// Starts loading the index slot a key with hash `hash` will be looked up in.
-    pub(crate) fn prefetch(&self, hash: u64) {
-        self.partitions[partition_of(hash)]
-            .index
-            .prefetch(tag_of(hash));
+    /// Starts loading what step `step` of looking up the key with hash `hash` reads; each
+    /// step reads what the one before loaded, so a lookup prepared step by step finds
+    /// everything in cache.
+    pub(crate) fn prefetch(&self, hash: u64, step: Prefetch) {
+        let Partition { rows, index } = &self.partitions[partition_of(hash)];
+        let tag = tag_of(hash);
+        match step {
+            Prefetch::Slot => index.prefetch(tag),
+            Prefetch::RowStart => index
+                .candidates(tag)
+                .for_each(|row| rows.prefetch_start(row as usize)),
+            Prefetch::Row => index
+                .candidates(tag)
+                .for_each(|row| rows.prefetch_row(row as usize)),
+        }
     }
 
     /// Absorbs another table; the same as offering each of its records. Partitions merge

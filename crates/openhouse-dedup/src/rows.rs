@@ -33,6 +33,8 @@ const MODIFIED_SECONDS: usize = 20;
 const MODIFIED_NANOS: usize = 28;
 const RECORD: usize = 32;
 const HEADER: usize = 40;
+/// The cell of a real feed's key: a header byte and 16 bytes of packed hex digits.
+const KEY_CELL_BYTES: usize = 17;
 
 /// One row, read in place: its fixed fields at known offsets, then its cells.
 #[derive(Debug, Clone, Copy)]
@@ -360,6 +362,25 @@ impl OpenHouseRows {
     /// Row `row`.
     pub(crate) fn row(&self, row: usize) -> RowBytes<'_> {
         self.at(self.starts[row])
+    }
+
+    /// Starts loading where row `row` starts.
+    pub(crate) fn prefetch_start(&self, row: usize) {
+        if let Some(start) = self.starts.get(row) {
+            crate::prefetch(std::ptr::from_ref(start).cast());
+        }
+    }
+
+    /// Starts loading row `row`'s version and key, which a lookup compares.
+    pub(crate) fn prefetch_row(&self, row: usize) {
+        if let Some(&start) = self.starts.get(row) {
+            let bytes = self.arena.tail(start);
+            for at in [MODIFIED_SECONDS, HEADER + KEY_CELL_BYTES] {
+                if let Some(byte) = bytes.get(at) {
+                    crate::prefetch(byte);
+                }
+            }
+        }
     }
 
     /// Where row `row`'s address is kept, for prefetching.

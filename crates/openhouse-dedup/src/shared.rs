@@ -6,7 +6,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use openhouse_model::OpenHouseFields;
 
 use crate::LatestByKey;
-use crate::latest::row_hash;
+use crate::latest::{Prefetch, row_hash};
 use crate::rows::encode_row;
 
 /// A [`LatestByKey`] that many threads offer records to at once.
@@ -120,7 +120,17 @@ impl Offers<'_> {
         row.clear();
         encode_row(open_house, row);
         *hash = row_hash(row);
-        table.prefetch(*hash);
+        table.prefetch(*hash, Prefetch::Slot);
+        // The records offered before this one take their next steps, so that each lookup
+        // finds what it reads in cache by the time its record leaves the queue.
+        for (age, step) in [
+            (HELD / 3, Prefetch::RowStart),
+            (2 * HELD / 3, Prefetch::Row),
+        ] {
+            if age < self.held {
+                table.prefetch(self.waiting[(slot + HELD - age) % HELD].1, step);
+            }
+        }
     }
 
     /// Offers every record held back.
