@@ -44,7 +44,7 @@ impl SharedLatestByKey {
     }
 
     /// A handle for offering many records from one thread, faster than [`offer`]: it keeps
-    /// the last few records back while their index slots are fetched into the cache.
+    /// the last few records back while what their lookups read is fetched into the cache.
     ///
     /// [`offer`]: SharedLatestByKey::offer
     pub fn offers(&self) -> Offers<'_> {
@@ -85,12 +85,12 @@ impl SharedLatestByKey {
     }
 }
 
-/// How many records [`Offers`] holds back: enough for an index slot to arrive from memory
-/// while the next records are parsed.
+/// How many records [`Offers`] holds back: enough for the three steps of a lookup (index
+/// slot, row start, row) each to arrive from memory while the next records are parsed.
 const HELD: usize = 8;
 
 /// Offers from one thread to a [`SharedLatestByKey`], each record held back until
-/// eight more have arrived so that its index slot is in the cache by then.
+/// eight more have arrived, so that what its lookup reads is in the cache by then.
 /// [`Offers::flush`] (or dropping the handle) offers the records still held.
 #[derive(Debug)]
 pub struct Offers<'a> {
