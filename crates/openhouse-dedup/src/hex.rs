@@ -22,14 +22,10 @@ const STEP_DIGITS: usize = 16;
 /// Writes the bytes that the lowercase hex `digits` spell to `out` (half as long), or
 /// returns false, with `out` unspecified, when one is not a lowercase hex digit.
 pub(crate) fn decode(digits: &[u8], out: &mut [u8]) -> bool {
-    let whole = (digits.len() / STEP_DIGITS) * STEP_DIGITS;
-    let (head, tail) = digits.split_at(whole);
-    let (out_head, out_tail) = out.split_at_mut(whole / 2);
+    let (steps, tail) = digits.as_chunks::<STEP_DIGITS>();
+    let (out_steps, out_tail) = out.as_chunks_mut::<{ STEP_DIGITS / 2 }>();
     let mut valid = true;
-    for (digits, out) in head
-        .chunks_exact(STEP_DIGITS)
-        .zip(out_head.chunks_exact_mut(STEP_DIGITS / 2))
-    {
+    for (digits, out) in steps.iter().zip(out_steps.iter_mut()) {
         valid &= decode_step(digits, out);
     }
     valid && decode_bytewise(tail, out_tail)
@@ -37,13 +33,9 @@ pub(crate) fn decode(digits: &[u8], out: &mut [u8]) -> bool {
 
 /// Writes the lowercase hex digits of `bytes` to `out` (twice as long).
 pub(crate) fn encode(bytes: &[u8], out: &mut [u8]) {
-    let whole = (bytes.len() / (STEP_DIGITS / 2)) * (STEP_DIGITS / 2);
-    let (head, tail) = bytes.split_at(whole);
-    let (out_head, out_tail) = out.split_at_mut(whole * 2);
-    for (bytes, out) in head
-        .chunks_exact(STEP_DIGITS / 2)
-        .zip(out_head.chunks_exact_mut(STEP_DIGITS))
-    {
+    let (steps, tail) = bytes.as_chunks::<{ STEP_DIGITS / 2 }>();
+    let (out_steps, out_tail) = out.as_chunks_mut::<STEP_DIGITS>();
+    for (bytes, out) in steps.iter().zip(out_steps.iter_mut()) {
         encode_step(bytes, out);
     }
     encode_bytewise(tail, out_tail);
@@ -71,15 +63,14 @@ fn encode_bytewise(bytes: &[u8], out: &mut [u8]) {
 
 /// 16 digits to 8 bytes.
 #[cfg(target_arch = "x86_64")]
-fn decode_step(digits: &[u8], out: &mut [u8]) -> bool {
+fn decode_step(digits: &[u8; STEP_DIGITS], out: &mut [u8; STEP_DIGITS / 2]) -> bool {
     use std::arch::x86_64::{
         __m128i, _mm_add_epi8, _mm_and_si128, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8,
         _mm_movemask_epi8, _mm_or_si128, _mm_packus_epi16, _mm_set1_epi8, _mm_set1_epi16,
         _mm_slli_epi16, _mm_srli_epi16, _mm_storel_epi64, _mm_sub_epi8,
     };
-    assert!(digits.len() >= STEP_DIGITS && out.len() >= STEP_DIGITS / 2);
     // SAFETY: SSE2 is part of every x86_64 processor; the load reads the 16 digits and the
-    // store writes 8 bytes of `out`, both checked above, neither needing alignment.
+    // store the 8 bytes of `out`, as their types say; neither needs alignment.
     unsafe {
         let text = _mm_loadu_si128(digits.as_ptr().cast::<__m128i>());
         // Unsigned "at most": equal to its minimum with the bound.
@@ -113,14 +104,13 @@ fn decode_step(digits: &[u8], out: &mut [u8]) -> bool {
 
 /// 8 bytes to 16 digits.
 #[cfg(target_arch = "x86_64")]
-fn encode_step(bytes: &[u8], out: &mut [u8]) {
+fn encode_step(bytes: &[u8; STEP_DIGITS / 2], out: &mut [u8; STEP_DIGITS]) {
     use std::arch::x86_64::{
         __m128i, _mm_add_epi8, _mm_and_si128, _mm_cmpgt_epi8, _mm_loadl_epi64, _mm_set1_epi8,
         _mm_srli_epi16, _mm_storeu_si128, _mm_unpacklo_epi8,
     };
-    assert!(bytes.len() >= STEP_DIGITS / 2 && out.len() >= STEP_DIGITS);
-    // SAFETY: SSE2 is part of every x86_64 processor; the load reads 8 bytes of `bytes` and
-    // the store writes 16 of `out`, both checked above, neither needing alignment.
+    // SAFETY: SSE2 is part of every x86_64 processor; the load reads the 8 bytes and the
+    // store the 16 of `out`, as their types say; neither needs alignment.
     unsafe {
         let value = _mm_loadl_epi64(bytes.as_ptr().cast::<__m128i>());
         let nibble = _mm_set1_epi8(0x0F);
@@ -137,13 +127,13 @@ fn encode_step(bytes: &[u8], out: &mut [u8]) {
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-fn decode_step(digits: &[u8], out: &mut [u8]) -> bool {
-    decode_bytewise(&digits[..STEP_DIGITS], &mut out[..STEP_DIGITS / 2])
+fn decode_step(digits: &[u8; STEP_DIGITS], out: &mut [u8; STEP_DIGITS / 2]) -> bool {
+    decode_bytewise(digits, out)
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-fn encode_step(bytes: &[u8], out: &mut [u8]) {
-    encode_bytewise(&bytes[..STEP_DIGITS / 2], &mut out[..STEP_DIGITS]);
+fn encode_step(bytes: &[u8; STEP_DIGITS / 2], out: &mut [u8; STEP_DIGITS]) {
+    encode_bytewise(bytes, out);
 }
 
 #[cfg(test)]

@@ -383,11 +383,6 @@ impl OpenHouseRows {
         }
     }
 
-    /// Where row `row`'s address is kept, for prefetching.
-    pub(crate) fn start_slot(&self, row: usize) -> Option<&u64> {
-        self.starts.get(row)
-    }
-
     /// The row at `address` in the arena.
     pub(crate) fn at(&self, address: u64) -> RowBytes<'_> {
         RowBytes {

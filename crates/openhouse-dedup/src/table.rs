@@ -109,10 +109,8 @@ impl Table {
         // Two steps, as a row is found in two: where its bytes are (asked for twice as far
         // ahead), then the bytes.
         if let Some(&place) = self.order.get(index + PREFETCH_AHEAD) {
-            let partition = &self.partitions[(place >> ROW_BITS) as usize];
-            if let Some(slot) = partition.start_slot((place & ROW_MASK) as usize) {
-                crate::prefetch(std::ptr::from_ref(slot).cast());
-            }
+            self.partitions[(place >> ROW_BITS) as usize]
+                .prefetch_start((place & ROW_MASK) as usize);
         }
         if let Some(&place) = self.order.get(index) {
             let row =

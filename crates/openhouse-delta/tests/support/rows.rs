@@ -25,28 +25,17 @@ pub struct Row {
 pub fn rows_of(batches: impl IntoIterator<Item = RecordBatch>) -> Vec<Row> {
     let mut rows = Vec::new();
     for batch in batches {
-        let text = |name: &str| {
-            batch
-                .column_by_name(name)
-                .unwrap()
-                .as_string::<i32>()
-                .clone()
-        };
+        let column = |name: &str| batch.column_by_name(name).unwrap().clone();
+        let text = |name: &str| column(name).as_string::<i32>().clone();
         let time = |name: &str| {
-            batch
-                .column_by_name(name)
-                .unwrap()
+            column(name)
                 .as_primitive::<TimestampMicrosecondType>()
                 .clone()
         };
         let optional = |array: &arrow_array::StringArray, row: usize| {
             array.is_valid(row).then(|| array.value(row).to_owned())
         };
-        let dates = batch
-            .column_by_name("OpenHouseDate")
-            .unwrap()
-            .as_primitive::<Date32Type>()
-            .clone();
+        let dates = column("OpenHouseDate").as_primitive::<Date32Type>().clone();
         let (keys, listings, methods) = (
             text("OpenHouseKey"),
             text("ListingKey"),
