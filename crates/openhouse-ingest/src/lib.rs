@@ -418,7 +418,7 @@ impl Run<'_, '_> {
                     // starts at its bracket.
                     let skipped = &window[..content];
                     self.newlines_before += memchr::memchr_iter(b'\n', skipped).count() as u64;
-                    self.blocks.advance(content)?;
+                    self.blocks.skip(content);
                     return Ok(Some(format));
                 }
                 None if at_end => return Ok(None),

@@ -80,7 +80,7 @@ enum Source<'a> {
     },
     /// The window is `buffer[start..]`; `offset` is where it starts in the decoded input.
     Thread {
-        blocks: Receiver<io::Result<Vec<u8>>>,
+        blocks: Receiver<io::Result<Block>>,
         recycle: SyncSender<Vec<u8>>,
         buffer: Vec<u8>,
         start: usize,
@@ -93,6 +93,18 @@ enum Source<'a> {
 /// the window before is copied: the window then continues into the new block in place,
 /// without the block itself being copied. A record longer than this takes the slow way.
 const HEADROOM: usize = 64 << 10;
+
+/// The reader's first block, at most: small, so that the workers start at once instead of
+/// waiting for a whole block; each block after is twice the one before, up to the block
+/// size.
+const FIRST_BLOCK_BYTES: usize = 256 << 10;
+
+/// One block from the reader thread: its bytes after [`HEADROOM`], and whether the input
+/// ends with it.
+struct Block {
+    bytes: Vec<u8>,
+    last: bool,
+}
 
 impl<'a> Blocks<'a> {
     pub(crate) fn new(
@@ -155,14 +167,30 @@ impl<'a> Blocks<'a> {
         }
     }
 
+    /// Drops the window's first `consumed` bytes, without reading more.
+    pub(crate) fn skip(&mut self, consumed: usize) {
+        match &mut self.source {
+            Source::Slice { start, end, .. } => *start += consumed.min(*end - *start),
+            Source::Thread {
+                buffer,
+                start,
+                offset,
+                ..
+            } => {
+                let consumed = consumed.min(buffer.len() - *start);
+                *start += consumed;
+                *offset += consumed as u64;
+            }
+        }
+    }
+
     /// Drops the window's first `consumed` bytes and appends the next block. Returns false
     /// when the input had nothing more.
     pub(crate) fn advance(&mut self, consumed: usize) -> Result<bool, IngestError> {
-        let block_bytes = self.block_bytes;
+        self.skip(consumed);
         match &mut self.source {
-            Source::Slice { bytes, start, end } => {
-                *start += consumed.min(*end - *start);
-                let grown = (*end + block_bytes).min(bytes.len());
+            Source::Slice { bytes, end, .. } => {
+                let grown = (*end + self.block_bytes).min(bytes.len());
                 let more = grown > *end;
                 *end = grown;
                 Ok(more)
@@ -172,16 +200,13 @@ impl<'a> Blocks<'a> {
                 recycle,
                 buffer,
                 start,
-                offset,
                 ended,
+                ..
             } => {
-                let consumed = consumed.min(buffer.len() - *start);
-                *start += consumed;
-                *offset += consumed as u64;
                 if *ended {
                     return Ok(false);
                 }
-                let block = loop {
+                let received = loop {
                     match blocks.recv_timeout(Duration::from_millis(100)) {
                         Ok(block) => break block,
                         Err(RecvTimeoutError::Timeout) => {
@@ -189,14 +214,20 @@ impl<'a> Blocks<'a> {
                                 return Err(IngestError::Cancelled);
                             }
                         }
-                        Err(RecvTimeoutError::Disconnected) => break Ok(Vec::new()),
+                        Err(RecvTimeoutError::Disconnected) => {
+                            break Ok(Block {
+                                bytes: Vec::new(),
+                                last: true,
+                            });
+                        }
                     }
                 };
-                let mut block = block.map_err(|source| IngestError::Read { source })?;
+                let Block {
+                    bytes: mut block,
+                    last,
+                } = received.map_err(|source| IngestError::Read { source })?;
                 let fresh = block.len().saturating_sub(HEADROOM);
-                if fresh < block_bytes {
-                    *ended = true;
-                }
+                *ended = last;
                 let carry = buffer.len() - *start;
                 let old = if carry <= HEADROOM && block.len() >= HEADROOM {
                     // The unfinished record moves into the new block's headroom.
@@ -226,7 +257,7 @@ fn spawn<'a>(
     stats: &Arc<ReaderStats>,
 ) -> Source<'a> {
     // Two blocks in flight at most: one being read, one waiting; memory stays bounded.
-    let (send, blocks) = sync_channel::<io::Result<Vec<u8>>>(1);
+    let (send, blocks) = sync_channel::<io::Result<Block>>(1);
     let (recycle, recycled) = sync_channel::<Vec<u8>>(2);
     let thread_stats = Arc::clone(stats);
     let thread_send = send.clone();
@@ -251,7 +282,7 @@ fn read_blocks(
     reader: Box<dyn Read + Send>,
     block_bytes: usize,
     stats: &ReaderStats,
-    send: &SyncSender<io::Result<Vec<u8>>>,
+    send: &SyncSender<io::Result<Block>>,
     recycled: &Receiver<Vec<u8>>,
 ) {
     let counted = Counted {
@@ -265,12 +296,13 @@ fn read_blocks(
             return;
         }
     };
+    let mut this_block_bytes = FIRST_BLOCK_BYTES.min(block_bytes);
     loop {
         let started = std::time::Instant::now();
         let cpu_before = thread_cpu_nanos();
         // Recycled blocks are reused as they are: their bytes are overwritten, never zeroed.
         let mut block = recycled.try_recv().unwrap_or_default();
-        block.resize(HEADROOM + block_bytes, 0);
+        block.resize(HEADROOM + this_block_bytes, 0);
         let read = fill(&mut decoded, &mut block[HEADROOM..]);
         stats.cpu_nanos.fetch_add(
             thread_cpu_nanos().saturating_sub(cpu_before),
@@ -282,7 +314,8 @@ fn read_blocks(
         let (last, read) = match read {
             Ok(filled) => {
                 block.truncate(HEADROOM + filled);
-                (filled < block_bytes, Ok(block))
+                let last = filled < this_block_bytes;
+                (last, Ok(Block { bytes: block, last }))
             }
             Err(error) => (true, Err(error)),
         };
@@ -290,6 +323,7 @@ fn read_blocks(
         if send.send(read).is_err() || last {
             return;
         }
+        this_block_bytes = (this_block_bytes * 2).min(block_bytes);
     }
 }
 
