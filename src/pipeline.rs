@@ -364,6 +364,7 @@ impl Pipeline {
         let encode = Stopwatch::start();
         let (written, write_wall) =
             write_table(publication.output(table_output), &read.table, &self.write)?;
+        publication.output(table_output).sync_early();
         let (encode, write) = encode_and_write(encode.stop(), write_wall);
         read.stages.encode = encode;
         read.stages.write += write;
@@ -412,6 +413,10 @@ impl Pipeline {
         )?;
         if let Some(error) = rejects_failure {
             return Err(Error::from_output(error));
+        }
+        if let Some(out) = rejects {
+            // Complete: the disk takes it while the table is built.
+            out.sync_early();
         }
         self.check_policy(&summary)?;
         let dedup = Stopwatch::start();

@@ -201,6 +201,7 @@ impl Pipeline {
             Planned::ParquetFile { base, output } => {
                 let (outcome, written) =
                     single_file::merge_into_file(self, base, &winners, publication.output(output))?;
+                publication.output(output).sync_early();
                 if cancel.is_cancelled() {
                     return Err(Error::Ingest(IngestError::Cancelled));
                 }

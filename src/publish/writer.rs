@@ -4,6 +4,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Write};
 use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
+use std::thread::JoinHandle;
 
 use tempfile::NamedTempFile;
 
@@ -43,6 +44,10 @@ pub struct OutputWriter {
     out: BufWriter<Channel>,
     written: u64,
     failure: Option<Failure>,
+    /// A sync of the temporary file started before the commit, which [`finish`] waits for.
+    ///
+    /// [`finish`]: OutputWriter::finish
+    early_sync: Option<JoinHandle<io::Result<()>>>,
 }
 
 // The pipeline writes outputs on worker threads: `OutputWriter` must stay `Write + Send`.
@@ -160,6 +165,7 @@ impl OutputWriter {
             out: BufWriter::with_capacity(BUFFER_BYTES, channel),
             written: 0,
             failure: None,
+            early_sync: None,
         })
     }
 
@@ -216,10 +222,38 @@ impl OutputWriter {
         }
     }
 
+    /// Starts syncing what was written so far to disk on a thread of its own, for an output
+    /// that is complete well before the commit: the disk then works while the run computes,
+    /// and the commit's own sync finds little left to do. Only a temporary file is synced;
+    /// when no thread can be started, the commit syncs everything as it always does.
+    pub(crate) fn sync_early(&mut self) {
+        if self.early_sync.is_some() || self.flush().is_err() {
+            return;
+        }
+        let Channel::Temporary { temporary, .. } = self.out.get_ref() else {
+            return;
+        };
+        let Ok(file) = temporary.as_file().try_clone() else {
+            return;
+        };
+        self.early_sync = std::thread::Builder::new()
+            .name("openhouse-sync".into())
+            .spawn(move || file.sync_data())
+            .ok();
+    }
+
     /// Flushes the last bytes and, for a file, syncs the temporary file to disk.
-    pub(crate) fn finish(self) -> Result<Finished, PublishError> {
+    pub(crate) fn finish(mut self) -> Result<Finished, PublishError> {
         if let Some(error) = self.failure() {
             return Err(error);
+        }
+        // A failed early sync fails the commit: after a failed fsync, Linux may report the
+        // next one as a success although the bytes never reached the disk.
+        if let Some(early_sync) = self.early_sync.take() {
+            early_sync
+                .join()
+                .unwrap_or_else(|_| Err(io::Error::other("the sync thread panicked")))
+                .map_err(PublishError::io("sync", &self.path))?;
         }
         let channel = self.out.into_inner().map_err(|error| PublishError::Io {
             action: "write",
