@@ -8,6 +8,14 @@
 //! an escaping backslash is read from the bytes before it, whatever the string state. See
 //! `shared/notes/parallel-array-split.md` and the sources it cites.
 //!
+//! A pretty-printed array needs one pass, not two: JSON strings cannot hold a raw newline,
+//! so a chunk that starts just after one starts outside a string, and only its depth is
+//! unknown. Such a chunk keeps the commas at the lowest depth it reaches, which are the
+//! array's own exactly when that depth turns out to be 1. The quotes' parity, summed over
+//! the chunks, confirms that no chunk started inside a string; when anything is off (a raw
+//! newline inside a string, the array's end, no newline within reach), the window takes the
+//! two passes instead, so both ways find the same separators.
+//!
 //! Only well-formed arrays are split here; when anything is off, the caller asks the
 //! byte-by-byte scan in [`crate::sequential`] for the first error, so that every malformed
 //! array is reported the same way whatever the chunk size.
@@ -42,7 +50,6 @@ struct Summary {
     odd_quotes: bool,
     /// Indexed by whether the chunk starts inside a string.
     depth_change: [i64; 2],
-    lowest_depth: [i64; 2],
     newlines: u64,
 }
 
@@ -77,6 +84,167 @@ pub(crate) fn split_window(
     let chunk_bytes = chunk_bytes
         .clamp(BLOCK, window.len().max(BLOCK))
         .next_multiple_of(BLOCK);
+    let separators = match separators_by_lines(window, start, chunk_bytes) {
+        Some(found) => found,
+        None => separators_in_two_passes(window, start, chunk_bytes),
+    };
+    assemble(window, start, &separators.by_chunk, separators.newlines)
+}
+
+/// The array's own commas and closing bracket in a window, chunk by chunk, and the
+/// window's newlines.
+struct WindowSeparators {
+    by_chunk: Vec<Vec<Separator>>,
+    newlines: u64,
+}
+
+/// What one chunk that starts just after a newline (or at the window's first element)
+/// holds, read as if it started outside a string at depth 0.
+#[derive(Default)]
+struct LineChunk {
+    odd_quotes: bool,
+    depth_change: i64,
+    newlines: u64,
+    /// The lowest depth reached, the start included.
+    lowest: i64,
+    /// The commas at depth `lowest`, with the newlines before each counted from the
+    /// chunk's start.
+    at_lowest: Vec<Separator>,
+}
+
+/// The separators found in one pass over chunks that start after newlines, or `None` when
+/// the window needs [`separators_in_two_passes`]: no newline within a chunk's reach, a
+/// chunk that started inside a string after all (a raw newline in a string, which is not
+/// JSON), or a depth of 0 or less (the array's end, or too many closing brackets).
+fn separators_by_lines(
+    window: &[u8],
+    start: ArrayStart,
+    chunk_bytes: usize,
+) -> Option<WindowSeparators> {
+    // The first element's region starts after the `[`, at depth 1 like every later one.
+    let first = match start {
+        ArrayStart::Open if window.first() == Some(&b'[') => 1,
+        ArrayStart::Open => return None,
+        ArrayStart::AfterComma => 0,
+    };
+    let mut starts = vec![first];
+    loop {
+        let target = starts[starts.len() - 1] + chunk_bytes;
+        if target >= window.len() {
+            break;
+        }
+        let reach_end = target + chunk_bytes;
+        match memchr::memchr(b'\n', &window[target..window.len().min(reach_end)]) {
+            Some(newline) if target + newline + 1 < window.len() => {
+                starts.push(target + newline + 1);
+            }
+            // The last chunk takes the rest of the window.
+            Some(_) => break,
+            None if reach_end >= window.len() => break,
+            None => return None,
+        }
+    }
+    let ends = starts.iter().skip(1).copied().chain([window.len()]);
+    let ranges: Vec<(usize, usize)> = starts.iter().copied().zip(ends).collect();
+    let chunks: Vec<LineChunk> = ranges
+        .par_iter()
+        .map(|&(from, to)| scan_line_chunk(&window[from..to], from))
+        .collect();
+
+    let mut by_chunk = Vec::with_capacity(chunks.len());
+    let mut depth = 1;
+    let mut newlines = 0;
+    let mut in_string = false;
+    for chunk in chunks {
+        if in_string || depth + chunk.lowest < 1 {
+            return None;
+        }
+        let separators: Vec<Separator> = if depth + chunk.lowest == 1 {
+            chunk
+                .at_lowest
+                .into_iter()
+                .map(|separator| Separator {
+                    newlines_before: separator.newlines_before + newlines,
+                    ..separator
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        by_chunk.push(separators);
+        depth += chunk.depth_change;
+        newlines += chunk.newlines;
+        in_string ^= chunk.odd_quotes;
+    }
+    Some(WindowSeparators { by_chunk, newlines })
+}
+
+/// One chunk of [`separators_by_lines`], at window offset `offset`. Only brackets change
+/// the depth, so each block is walked bracket by bracket, and the commas between two
+/// brackets are looked at only when the depth there is the lowest: in a feed of flat
+/// objects, one comma in ten.
+fn scan_line_chunk(chunk: &[u8], offset: usize) -> LineChunk {
+    let mut scan = LineChunk::default();
+    let mut depth = 0i64;
+    for (index, (classes, in_string)) in blocks(chunk, false).enumerate() {
+        let outside = !in_string;
+        let mut brackets = (classes.open | classes.close) & outside;
+        let commas = classes.comma & outside;
+        let mut from = 0;
+        loop {
+            let to = brackets.trailing_zeros();
+            if depth == scan.lowest {
+                let mut lowest_commas = commas & bits_from(from) & bits_below(to);
+                while lowest_commas != 0 {
+                    let bit = lowest_commas & lowest_commas.wrapping_neg();
+                    lowest_commas ^= bit;
+                    scan.at_lowest.push(Separator {
+                        offset: offset + index * BLOCK + bit.trailing_zeros() as usize,
+                        kind: SeparatorKind::Comma,
+                        newlines_before: scan.newlines
+                            + u64::from((classes.newline & (bit - 1)).count_ones()),
+                    });
+                }
+            }
+            if brackets == 0 {
+                break;
+            }
+            let bit = brackets & brackets.wrapping_neg();
+            brackets ^= bit;
+            if classes.open & bit != 0 {
+                depth += 1;
+            } else {
+                depth -= 1;
+                if depth < scan.lowest {
+                    scan.lowest = depth;
+                    scan.at_lowest.clear();
+                }
+            }
+            from = to + 1;
+        }
+        scan.newlines += u64::from(classes.newline.count_ones());
+        scan.odd_quotes = (in_string >> 63) == 1;
+    }
+    scan.depth_change = depth;
+    scan
+}
+
+/// The bits at `from` and above (none when `from` is 64).
+fn bits_from(from: u32) -> u64 {
+    u64::MAX.checked_shl(from).unwrap_or(0)
+}
+
+/// The bits below `to` (all when `to` is 64).
+fn bits_below(to: u32) -> u64 {
+    1u64.checked_shl(to).map_or(u64::MAX, |bit| bit - 1)
+}
+
+/// The separators by the two passes of the module documentation, for any window.
+fn separators_in_two_passes(
+    window: &[u8],
+    start: ArrayStart,
+    chunk_bytes: usize,
+) -> WindowSeparators {
     let chunks: Vec<(usize, &[u8])> = window
         .chunks(chunk_bytes)
         .enumerate()
@@ -111,8 +279,10 @@ pub(crate) fn split_window(
             separators(chunk, offset, escapes_first_byte(window, offset), start)
         })
         .collect();
-    let total_newlines = state.newlines_before;
-    assemble(window, start, &separators, total_newlines)
+    WindowSeparators {
+        by_chunk: separators,
+        newlines: state.newlines_before,
+    }
 }
 
 /// Whether the byte at `offset` is escaped: an odd run of backslashes ends just before it.
@@ -156,8 +326,6 @@ fn summarise(chunk: &[u8], escape_carry: bool) -> Summary {
             while brackets != 0 {
                 let bit = brackets & brackets.wrapping_neg();
                 summary.depth_change[variant] += if classes.open & bit != 0 { 1 } else { -1 };
-                summary.lowest_depth[variant] =
-                    summary.lowest_depth[variant].min(summary.depth_change[variant]);
                 brackets ^= bit;
             }
         }
@@ -373,7 +541,93 @@ mod tests {
             .prop_map(|elements| format!("[\n  {}\n]\n", elements.join(",\n  ")).into_bytes())
     }
 
+    /// Every separator of a window in order: offset, whether it closes, newlines before.
+    fn flat(found: &WindowSeparators) -> Vec<(usize, bool, u64)> {
+        found
+            .by_chunk
+            .iter()
+            .flatten()
+            .map(|s| (s.offset, s.kind == SeparatorKind::Close, s.newlines_before))
+            .collect()
+    }
+
+    /// A window of a well-formed array, from just after a comma, without the array's end.
+    fn window_after_a_comma(elements: usize) -> Vec<u8> {
+        let element = "{\n    \"OpenHouseKey\": \"a,b]\\\"\",\n    \"Zip\": [1, {\"n\": 2}]\n  }";
+        let mut text = String::from("\n  ");
+        for _ in 0..elements {
+            text.push_str(element);
+            text.push_str(",\n  ");
+        }
+        text.push_str("{\"unfinished\": \"");
+        text.into_bytes()
+    }
+
+    #[test]
+    fn a_pretty_window_takes_one_pass_and_finds_what_two_find() {
+        let window = window_after_a_comma(40);
+        for chunk_bytes in [64, 128, 4096] {
+            let one = separators_by_lines(&window, ArrayStart::AfterComma, chunk_bytes)
+                .expect("one pass");
+            let two = separators_in_two_passes(&window, ArrayStart::AfterComma, chunk_bytes);
+            assert_eq!(flat(&one), flat(&two));
+            assert_eq!(one.newlines, two.newlines);
+            assert_eq!(flat(&one).len(), 40);
+        }
+        let mut opened = b"[".to_vec();
+        opened.extend_from_slice(&window);
+        let one = separators_by_lines(&opened, ArrayStart::Open, 64).expect("one pass");
+        assert_eq!(
+            flat(&one),
+            flat(&separators_in_two_passes(&opened, ArrayStart::Open, 64))
+        );
+    }
+
+    #[test]
+    fn a_raw_newline_in_a_string_or_the_arrays_end_takes_two_passes() {
+        // Every newline inside a string, which JSON does not allow: the second chunk would
+        // start inside one.
+        let window = "{\"k\": \"a\nb\"}, ".repeat(20);
+        assert!(separators_by_lines(window.as_bytes(), ArrayStart::AfterComma, 64).is_none());
+        let closed = b"{\"a\": 1},\n  {\"b\": 2}\n]\n";
+        assert!(separators_by_lines(closed, ArrayStart::AfterComma, 64).is_none());
+    }
+
+    /// Arrays, and prefixes of them, with raw newlines put anywhere, inside strings too.
+    fn windows_with_newlines() -> impl Strategy<Value = Vec<u8>> {
+        (
+            arrays(),
+            prop::collection::vec(any::<prop::sample::Index>(), 0..6),
+            any::<prop::sample::Index>(),
+        )
+            .prop_map(|(mut text, newlines, cut)| {
+                for at in newlines {
+                    let at = at.index(text.len() + 1);
+                    text.insert(at, b'\n');
+                }
+                text.truncate(cut.index(text.len() + 1).max(1));
+                text
+            })
+    }
+
     proptest! {
+        #[test]
+        fn one_pass_finds_the_two_passes_separators_whenever_it_answers(
+            text in windows_with_newlines(),
+            after_comma in any::<bool>(),
+            chunk_bytes in prop_oneof![Just(64usize), Just(128), Just(4096)],
+        ) {
+            let (window, start) = if after_comma {
+                (&text[1..], ArrayStart::AfterComma)
+            } else {
+                (&text[..], ArrayStart::Open)
+            };
+            if let Some(one) = separators_by_lines(window, start, chunk_bytes) {
+                let two = separators_in_two_passes(window, start, chunk_bytes);
+                prop_assert_eq!(flat(&one), flat(&two));
+            }
+        }
+
         #[test]
         fn parallel_and_sequential_splits_agree_at_every_chunk_size(
             text in arrays(),
