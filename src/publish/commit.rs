@@ -186,6 +186,16 @@ pub(crate) mod failpoint {
 
     thread_local! {
         static BEFORE_RENAME: Cell<Option<(usize, Failure)>> = const { Cell::new(None) };
+        static EARLY_SYNC_FAILS: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// Makes the next early sync started on this thread fail.
+    pub(crate) fn fail_early_sync() {
+        EARLY_SYNC_FAILS.with(|cell| cell.set(true));
+    }
+
+    pub(in crate::publish) fn early_sync_fails() -> bool {
+        EARLY_SYNC_FAILS.with(|cell| cell.replace(false))
     }
 
     /// Makes the next commit on this thread fail before its rename number `index` (0-based).

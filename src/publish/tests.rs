@@ -203,3 +203,36 @@ fn an_unreadable_journal_stops_preparation_and_is_kept() {
     assert!(matches!(error, PublishError::Journal { .. }), "{error:?}");
     assert!(journal.exists());
 }
+
+#[test]
+fn an_output_synced_early_keeps_what_is_written_after_and_commits() {
+    let outputs = Outputs::new(false);
+    let mut publication = outputs.plan().prepare().unwrap();
+    for output in publication.outputs_mut() {
+        output.write_all(b"ne").unwrap();
+        output.sync_early();
+        output.write_all(b"w").unwrap();
+    }
+    publication.commit().unwrap();
+    assert_eq!(outputs.contents(), (b"new".to_vec(), b"new".to_vec()));
+    assert_eq!(outputs.leftovers(), Vec::<String>::new());
+}
+
+#[test]
+fn a_failed_early_sync_fails_the_commit_and_publishes_nothing() {
+    let outputs = Outputs::new(false);
+    let mut publication = outputs.plan().prepare().unwrap();
+    for output in publication.outputs_mut() {
+        output.write_all(b"new").unwrap();
+    }
+    failpoint::fail_early_sync();
+    publication.outputs_mut()[1].sync_early();
+    let error = publication.commit().unwrap_err();
+    assert!(
+        matches!(error, PublishError::Io { action: "sync", .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("rejects.ndjson"), "{error}");
+    assert_eq!(outputs.contents(), (b"old".to_vec(), b"old".to_vec()));
+    assert_eq!(outputs.leftovers(), Vec::<String>::new());
+}

@@ -236,9 +236,16 @@ impl OutputWriter {
         let Ok(file) = temporary.as_file().try_clone() else {
             return;
         };
+        #[cfg(test)]
+        let injected = super::commit::failpoint::early_sync_fails();
+        #[cfg(not(test))]
+        let injected = false;
         self.early_sync = std::thread::Builder::new()
             .name("openhouse-sync".into())
-            .spawn(move || file.sync_data())
+            .spawn(move || match injected {
+                true => Err(io::Error::other("injected failure")),
+                false => file.sync_data(),
+            })
             .ok();
     }
 
