@@ -94,7 +94,10 @@
 //!
 //! [`Publication::commit`] runs these steps:
 //!
-//! 1. Flush every output; sync every temporary file (`fsync`).
+//! 1. Flush every output; sync every temporary file (`fsync`). The pipeline starts this
+//!    sync earlier, on a thread of its own, for an output it has finished (the rejects file
+//!    after reading, the table after writing); the commit waits for that sync, and its
+//!    failure is a failure of this step.
 //! 2. Check that every target is still a regular file or nothing
 //!    ([`PublishError::Changed`] otherwise).
 //! 3. With two or more files: write the commit journal, `.openhouse-<pid>-<random>.journal`,

@@ -115,6 +115,8 @@ impl Default for IngestOptions {
 
 impl IngestOptions {
     /// Bytes read from the input at a time (at least 1; default [`DEFAULT_BLOCK_BYTES`]).
+    /// A reader's first blocks are smaller, 256 KiB and then twice the one before, so that
+    /// parsing starts without waiting for a whole block.
     pub fn block_bytes(mut self, bytes: usize) -> Self {
         self.block_bytes = bytes.max(1);
         self
