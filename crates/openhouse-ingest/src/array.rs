@@ -182,7 +182,7 @@ fn separators_by_lines(
 /// One chunk of [`separators_by_lines`], at window offset `offset`. Only brackets change
 /// the depth, so each block is walked bracket by bracket, and the commas between two
 /// brackets are looked at only when the depth there is the lowest: in a feed of flat
-/// objects, one comma in ten.
+/// objects of nine fields, one comma in nine.
 fn scan_line_chunk(chunk: &[u8], offset: usize) -> LineChunk {
     let mut scan = LineChunk::default();
     let mut depth = 0i64;
