@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::commit::failpoint::{self, Failure};
-use super::{ErrorClass, PublishError, PublishPlan};
+use super::{ErrorClass, Publication, PublishError, PublishPlan};
 
 /// The names in `folder`, sorted.
 fn names(folder: &Path) -> Vec<String> {
@@ -53,13 +53,19 @@ impl Outputs {
         plan
     }
 
-    /// Writes "new" to both outputs and commits, with `failure` injected before rename
-    /// number `at`.
-    fn commit_failing(&self, at: usize, failure: Failure) -> PublishError {
+    /// A publication of the plan with "new" written to both outputs.
+    fn written(&self) -> Publication {
         let mut publication = self.plan().prepare().unwrap();
         for output in publication.outputs_mut() {
             output.write_all(b"new").unwrap();
         }
+        publication
+    }
+
+    /// Writes "new" to both outputs and commits, with `failure` injected before rename
+    /// number `at`.
+    fn commit_failing(&self, at: usize, failure: Failure) -> PublishError {
+        let publication = self.written();
         failpoint::set(at, failure);
         publication.commit().unwrap_err()
     }
@@ -221,10 +227,7 @@ fn an_output_synced_early_keeps_what_is_written_after_and_commits() {
 #[test]
 fn a_failed_early_sync_fails_the_commit_and_publishes_nothing() {
     let outputs = Outputs::new(false);
-    let mut publication = outputs.plan().prepare().unwrap();
-    for output in publication.outputs_mut() {
-        output.write_all(b"new").unwrap();
-    }
+    let mut publication = outputs.written();
     failpoint::fail_early_sync();
     publication.outputs_mut()[1].sync_early();
     let error = publication.commit().unwrap_err();
