@@ -193,6 +193,9 @@ def take_turns(entrants, runs, folder, args, label):
             if entrant.failure:
                 continue
             remove(entrant.output)
+            # Dirty pages left by the last run (or the generator) are written back now, not
+            # during this run: no contender pays for another's writes.
+            os.sync()
             log = folder / f"{entrant.key}.log"
             run = measure(entrant.argv, folder, log, args.timeout, cap)
             entrant.runs.append(run)
