@@ -99,8 +99,8 @@ const HEADROOM: usize = 64 << 10;
 /// size.
 const FIRST_BLOCK_BYTES: usize = 256 << 10;
 
-/// One block from the reader thread: its bytes after [`HEADROOM`], and whether the input
-/// ends with it.
+/// One block from the reader thread: [`HEADROOM`] bytes of room, then what was read; and
+/// whether the input ends with it.
 struct Block {
     bytes: Vec<u8>,
     last: bool,
