@@ -113,7 +113,9 @@ pub struct StageTimes {
     /// Gathering and encoding the table's columns (in a merge, also reading the rows of the
     /// table it rewrites and merging the batch into them).
     pub encode: StageTime,
-    /// Writing the rejects and the encoded table out.
+    /// Writing the rejects and the encoded table out: the time spent in `write` calls. The
+    /// table's row groups are written while the next ones are encoded, so for the table this
+    /// overlaps encoding, whose time is the rest of the table's.
     pub write: StageTime,
     /// Counting the insights.
     pub insights: StageTime,

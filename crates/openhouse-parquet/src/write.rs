@@ -155,6 +155,9 @@ pub struct TableWriter<W: Write + Send> {
     row_group_rows: usize,
     /// The row group being filled: its column writers and rows so far.
     open: Option<(Vec<ArrowColumnWriter>, usize)>,
+    /// Row groups encoded but not yet written, each its column chunks in order.
+    encoded: Vec<Vec<ArrowColumnChunk>>,
+    /// Row groups written.
     row_groups: usize,
     rows: u64,
     /// The (date, key) of the last row written, to check the order across batches.
@@ -177,6 +180,7 @@ impl<W: Write + Send> TableWriter<W> {
             schema,
             row_group_rows: options.row_group_rows,
             open: None,
+            encoded: Vec::new(),
             row_groups: 0,
             rows: 0,
             last: None,
@@ -195,7 +199,8 @@ impl<W: Write + Send> TableWriter<W> {
         let mut offset = 0;
         while offset < batch.num_rows() {
             if self.open.is_none() {
-                let writers = self.factory.create_column_writers(self.row_groups)?;
+                let index = self.row_groups + self.encoded.len();
+                let writers = self.factory.create_column_writers(index)?;
                 self.open = Some((writers, 0));
             }
             let Some((writers, buffered)) = self.open.as_mut() else {
@@ -232,8 +237,13 @@ impl<W: Write + Send> TableWriter<W> {
     /// group in parallel: more tasks than one row group's columns, so that all cores stay
     /// busy whatever the columns cost. A row group being filled by [`TableWriter::write`] is
     /// written out first.
+    ///
+    /// The encoded row groups reach the `Write` while the next call's are encoded (or at
+    /// [`TableWriter::flush`] and [`TableWriter::finish`]), so that writing them, which is
+    /// sequential, does not leave the other cores idle; an error in writing them is
+    /// returned by that next call.
     pub fn write_row_groups(&mut self, row_groups: &[Vec<RecordBatch>]) -> Result<(), Error> {
-        self.flush()?;
+        self.close_open()?;
         for batch in row_groups.iter().flatten() {
             if batch.schema().fields() != self.schema.fields() {
                 return Err(Error::WrongSchema {
@@ -242,50 +252,34 @@ impl<W: Write + Send> TableWriter<W> {
             }
             self.check_order(batch)?;
         }
-        let mut tasks = Vec::new();
-        for (offset, batches) in row_groups.iter().enumerate() {
-            let writers = self
-                .factory
-                .create_column_writers(self.row_groups + offset)?;
-            tasks.extend(
-                writers
-                    .into_iter()
-                    .enumerate()
-                    .map(|(column, writer)| (offset, column, writer, batches)),
-            );
-        }
-        let fields = self.schema.fields();
-        let mut chunks: Vec<(usize, ArrowColumnChunk)> = tasks
-            .into_par_iter()
-            .map(|(offset, column, mut writer, batches)| {
-                for batch in batches.iter() {
-                    for leaf in compute_leaves(&fields[column], batch.column(column))? {
-                        writer.write(&leaf)?;
-                    }
-                }
-                Ok((offset, writer.close()?))
-            })
-            .collect::<Result<_, ParquetError>>()?;
-        // Collected in task order: row group by row group, columns in order.
-        for (offset, batches) in row_groups.iter().enumerate() {
-            let mut row_group = self.file.next_row_group()?;
-            for (_, chunk) in chunks.drain(..COLUMNS.len()) {
-                chunk.append_to_row_group(&mut row_group)?;
-            }
-            row_group.close()?;
-            self.row_groups += 1;
-            self.rows += batches
-                .iter()
-                .map(|batch| batch.num_rows() as u64)
-                .sum::<u64>();
-            let _ = offset;
-        }
+        let pending = std::mem::take(&mut self.encoded);
+        let first_index = self.row_groups + pending.len();
+        let (file, row_groups_written) = (&mut self.file, &mut self.row_groups);
+        let (factory, fields) = (&self.factory, self.schema.fields());
+        let (appended, encoded) = rayon::join(
+            || append_row_groups(file, pending, row_groups_written),
+            || encode_row_groups(factory, fields, first_index, row_groups),
+        );
+        appended?;
+        self.encoded = encoded?;
+        self.rows += row_groups
+            .iter()
+            .flatten()
+            .map(|batch| batch.num_rows() as u64)
+            .sum::<u64>();
         Ok(())
     }
 
-    /// Writes out the row group being filled, if any: memory control for callers that
+    /// Writes out every row group encoded or being filled: memory control for callers that
     /// write few large batches.
     pub fn flush(&mut self) -> Result<(), Error> {
+        self.close_open()?;
+        let pending = std::mem::take(&mut self.encoded);
+        append_row_groups(&mut self.file, pending, &mut self.row_groups)
+    }
+
+    /// Closes the row group being filled, if any, into the encoded ones.
+    fn close_open(&mut self) -> Result<(), Error> {
         let Some((writers, _)) = self.open.take() else {
             return Ok(());
         };
@@ -293,12 +287,7 @@ impl<W: Write + Send> TableWriter<W> {
             .into_par_iter()
             .map(ArrowColumnWriter::close)
             .collect::<Result<_, _>>()?;
-        let mut row_group = self.file.next_row_group()?;
-        for chunk in chunks {
-            chunk.append_to_row_group(&mut row_group)?;
-        }
-        row_group.close()?;
-        self.row_groups += 1;
+        self.encoded.push(chunks);
         Ok(())
     }
 
@@ -377,6 +366,60 @@ impl<W: Write + Send> RecordBatchWriter for TableWriter<W> {
             .map(drop)
             .map_err(|error| ArrowError::ExternalError(Box::new(error)))
     }
+}
+
+/// Encodes every column of every row group in parallel, the first being row group
+/// `first_index` of the file; the chunks come back row group by row group, columns in order.
+fn encode_row_groups(
+    factory: &ArrowRowGroupWriterFactory,
+    fields: &arrow_schema::Fields,
+    first_index: usize,
+    row_groups: &[Vec<RecordBatch>],
+) -> Result<Vec<Vec<ArrowColumnChunk>>, Error> {
+    let mut tasks = Vec::new();
+    for (offset, batches) in row_groups.iter().enumerate() {
+        let writers = factory.create_column_writers(first_index + offset)?;
+        tasks.extend(
+            writers
+                .into_iter()
+                .enumerate()
+                .map(|(column, writer)| (column, writer, batches)),
+        );
+    }
+    let mut chunks: Vec<ArrowColumnChunk> = tasks
+        .into_par_iter()
+        .map(|(column, mut writer, batches)| {
+            for batch in batches.iter() {
+                for leaf in compute_leaves(&fields[column], batch.column(column))? {
+                    writer.write(&leaf)?;
+                }
+            }
+            writer.close()
+        })
+        .collect::<Result<_, ParquetError>>()?;
+    let mut grouped = Vec::with_capacity(row_groups.len());
+    while !chunks.is_empty() {
+        let rest = chunks.split_off(COLUMNS.len().min(chunks.len()));
+        grouped.push(std::mem::replace(&mut chunks, rest));
+    }
+    Ok(grouped)
+}
+
+/// Writes encoded row groups to the file, in order.
+fn append_row_groups<W: Write + Send>(
+    file: &mut SerializedFileWriter<Counted<W>>,
+    row_groups: Vec<Vec<ArrowColumnChunk>>,
+    written: &mut usize,
+) -> Result<(), Error> {
+    for chunks in row_groups {
+        let mut row_group = file.next_row_group()?;
+        for chunk in chunks {
+            chunk.append_to_row_group(&mut row_group)?;
+        }
+        row_group.close()?;
+        *written += 1;
+    }
+    Ok(())
 }
 
 /// Counts the bytes that reach the caller's `Write`, which [`TableWriter::into_inner`] takes

@@ -279,6 +279,47 @@ fn rows_split_into_row_groups_read_back_in_order() {
 }
 
 #[test]
+fn row_groups_written_whole_and_by_batches_keep_their_order() {
+    let keys: Vec<String> = (0..45).map(|i| format!("K{i:02}")).collect();
+    let records: Vec<_> = keys
+        .iter()
+        .map(|key| fields(key, "2024-05-04", Some("94521")))
+        .collect();
+    let table = table(&records);
+    let options = WriteOptions::default().row_group_rows(10);
+    let group = |rows: std::ops::Range<usize>| vec![record_batch(&table, rows).unwrap()];
+    // Whole row groups wait encoded while the next are encoded; rows given batch by batch
+    // in between, and a flush, must still land after them.
+    let mut writer = TableWriter::try_new(Vec::new(), &options).unwrap();
+    writer.write_row_groups(&[group(0..10), group(10..20)]).unwrap();
+    writer.write(&record_batch(&table, 20..25).unwrap()).unwrap();
+    writer.write_row_groups(&[group(25..30)]).unwrap();
+    writer.flush().unwrap();
+    writer.write_row_groups(&[group(30..40)]).unwrap();
+    writer.write(&record_batch(&table, 40..45).unwrap()).unwrap();
+    let (bytes, summary) = writer.into_inner().unwrap();
+    assert_eq!((summary.rows, summary.row_groups), (45, 6));
+    let reader = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes)).unwrap();
+    let sizes: Vec<i64> = reader
+        .metadata()
+        .row_groups()
+        .iter()
+        .map(|row_group| row_group.num_rows())
+        .collect();
+    assert_eq!(sizes, [10, 10, 5, 5, 10, 5]);
+    let read: Vec<String> = reader
+        .build()
+        .unwrap()
+        .flat_map(|batch| {
+            let batch = batch.unwrap();
+            let keys = batch.column(0).as_string::<i32>().clone();
+            (0..batch.num_rows()).map(move |row| keys.value(row).to_owned())
+        })
+        .collect();
+    assert_eq!(read, keys);
+}
+
+#[test]
 fn the_writer_is_an_arrow_record_batch_writer() {
     fn write_all(mut writer: impl RecordBatchWriter, batch: &RecordBatch) {
         writer.write(batch).unwrap();
