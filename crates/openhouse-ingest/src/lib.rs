@@ -56,7 +56,7 @@ pub use timing::{StageTime, Stopwatch};
 use parse::{Outcome, Parser};
 use sequential::ArrayStart;
 use source::Blocks;
-use split::RecordSpan;
+use split::{RecordGroup, RecordSpan};
 
 /// Bytes read from the input at a time, by default: a few MiB, so that a window keeps every
 /// core busy while the next block is read.
@@ -280,7 +280,7 @@ where
 
         let reader_cpu = run.reader_cpu();
         let parse = Stopwatch::start();
-        let parsed = run.parse(&window.records, layout, &new_sink)?;
+        let parsed = run.parse(&window.groups, layout, &new_sink)?;
         run.summary.times.parse += parse.stop_excluding(run.reader_cpu() - reader_cpu);
 
         let stopped = parsed.stopped;
@@ -336,7 +336,11 @@ pub fn count_records(input: Input<'_>, options: &IngestOptions) -> Result<u64, I
     let mut records = 0;
     loop {
         let window = run.split(&mut array)?;
-        records += window.records.len() as u64;
+        records += window
+            .groups
+            .iter()
+            .map(|group| group.spans.len() as u64)
+            .sum::<u64>();
         if window.at_end {
             return Ok(records);
         }
@@ -358,7 +362,7 @@ enum ArrayState {
 
 /// The records of one window and how far they reach.
 struct WindowRecords {
-    records: Vec<RecordSpan>,
+    groups: Vec<RecordGroup>,
     /// Bytes of the window that the records cover (the rest is kept for the next window).
     consumed: usize,
     newlines_consumed: u64,
@@ -478,10 +482,10 @@ impl Run<'_, '_> {
         } else {
             memchr::memrchr(b'\n', window).map_or(0, |last| last + 1)
         };
-        let (records, newlines_consumed) =
+        let (groups, newlines_consumed) =
             ndjson::split_window(window, complete, self.options.chunk_bytes);
         WindowRecords {
-            records,
+            groups,
             consumed: complete,
             newlines_consumed,
             at_end,
@@ -508,7 +512,7 @@ impl Run<'_, '_> {
                     ));
                 }
                 return Ok(Some(WindowRecords {
-                    records: Vec::new(),
+                    groups: Vec::new(),
                     consumed: window.len(),
                     newlines_consumed: memchr::memchr_iter(b'\n', window).count() as u64,
                     at_end,
@@ -533,7 +537,10 @@ impl Run<'_, '_> {
         Ok(Some(WindowRecords {
             newlines_consumed: elements.newlines_before_rest,
             consumed: elements.rest,
-            records: elements.elements,
+            groups: vec![RecordGroup {
+                spans: elements.elements,
+                newlines_before: 0,
+            }],
             at_end,
         }))
     }
@@ -563,7 +570,7 @@ impl Run<'_, '_> {
     /// `chunk_bytes`, and returns the sinks in input order up to where a sink stopped.
     fn parse<S, F>(
         &mut self,
-        records: &[RecordSpan],
+        groups: &[RecordGroup],
         format: Format,
         new_sink: &F,
     ) -> Result<Parsed<S>, IngestError>
@@ -571,11 +578,11 @@ impl Run<'_, '_> {
         S: Sink,
         F: Fn() -> S + Sync + Send,
     {
-        if records.is_empty() {
+        let chunks = parse_chunks(groups, self.options.chunk_bytes);
+        if chunks.is_empty() {
             return Ok(Parsed::empty());
         }
         let window = self.blocks.window();
-        let chunks = chunk_records(records, self.options.chunk_bytes);
         let base = Base {
             offset: self.blocks.offset(),
             newlines: self.newlines_before,
@@ -584,11 +591,16 @@ impl Run<'_, '_> {
         let max_record_bytes = self.options.max_record_bytes;
         let outcomes: Vec<ChunkOutcome<S>> = chunks
             .par_iter()
-            .map(|&(first, last)| {
+            .map(|chunk| {
+                let group = &groups[chunk.group];
+                let base = Base {
+                    newlines: base.newlines + group.newlines_before,
+                    ..base
+                };
                 parse_chunk(
                     window,
-                    &records[first..last],
-                    first,
+                    &group.spans[chunk.spans.clone()],
+                    chunk.first_index,
                     base,
                     format,
                     max_record_bytes,
@@ -621,6 +633,38 @@ impl Run<'_, '_> {
         }
         Ok(parsed)
     }
+}
+
+/// What one parse task takes: a range of one group's records.
+struct ParseChunk {
+    group: usize,
+    spans: std::ops::Range<usize>,
+    /// The index in the window of the chunk's first record.
+    first_index: usize,
+}
+
+/// The window's records cut into tasks of about `chunk_bytes` bytes. A group no larger than
+/// two chunks (an NDJSON chunk is one) is one task, without a look at its records.
+fn parse_chunks(groups: &[RecordGroup], chunk_bytes: usize) -> Vec<ParseChunk> {
+    let mut chunks = Vec::with_capacity(groups.len());
+    let mut first_index = 0;
+    for (group, records) in groups.iter().enumerate() {
+        let (Some(first), Some(last)) = (records.spans.first(), records.spans.last()) else {
+            continue;
+        };
+        let ranges = if last.end - first.start <= chunk_bytes.saturating_mul(2) {
+            vec![(0, records.spans.len())]
+        } else {
+            chunk_records(&records.spans, chunk_bytes)
+        };
+        chunks.extend(ranges.into_iter().map(|(start, end)| ParseChunk {
+            group,
+            spans: start..end,
+            first_index: first_index + start,
+        }));
+        first_index += records.spans.len();
+    }
+    chunks
 }
 
 /// Ranges of `records` holding about `chunk_bytes` bytes each.

@@ -5,15 +5,16 @@
 use memchr::{memchr, memchr_iter};
 use rayon::prelude::*;
 
-use crate::split::{RecordSpan, is_json_whitespace};
+use crate::split::{RecordGroup, RecordSpan, is_json_whitespace};
 
 /// The records of the first `complete` bytes of `window` (which end with a newline, or the
-/// input ends there), in input order, and the newlines in those bytes.
+/// input ends there), in input order, a group per chunk, and the newlines in those bytes.
+/// The groups are kept apart, not joined, so that nothing here is sequential per record.
 pub(crate) fn split_window(
     window: &[u8],
     complete: usize,
     chunk_bytes: usize,
-) -> (Vec<RecordSpan>, u64) {
+) -> (Vec<RecordGroup>, u64) {
     let window = &window[..complete];
     let mut starts = vec![0usize];
     while let Some(&last) = starts.last() {
@@ -35,16 +36,16 @@ pub(crate) fn split_window(
         .par_iter()
         .map(|&(start, end)| lines(window, start, end))
         .collect();
-    let mut records = Vec::with_capacity(per_chunk.iter().map(|(spans, _)| spans.len()).sum());
+    let mut groups = Vec::with_capacity(per_chunk.len());
     let mut newlines_before = 0;
     for (spans, newlines) in per_chunk {
-        records.extend(spans.into_iter().map(|span| RecordSpan {
-            newlines_before: span.newlines_before + newlines_before,
-            ..span
-        }));
+        groups.push(RecordGroup {
+            spans,
+            newlines_before,
+        });
         newlines_before += newlines;
     }
-    (records, newlines_before)
+    (groups, newlines_before)
 }
 
 /// The non-blank lines of `window[start..end]`, their newline counts relative to `start`,
@@ -87,11 +88,13 @@ mod tests {
         split_window(window, window.len(), chunk_bytes)
             .0
             .into_iter()
-            .map(|span| {
-                (
-                    String::from_utf8_lossy(&window[span.start..span.end]).into_owned(),
-                    span.newlines_before + 1,
-                )
+            .flat_map(|group| {
+                group.spans.into_iter().map(move |span| {
+                    (
+                        String::from_utf8_lossy(&window[span.start..span.end]).into_owned(),
+                        group.newlines_before + span.newlines_before + 1,
+                    )
+                })
             })
             .collect()
     }

@@ -8,6 +8,15 @@ pub(crate) struct RecordSpan {
     pub newlines_before: u64,
 }
 
+/// Records of a window found together (one NDJSON chunk, or a whole array window), in input
+/// order; their newline counts are relative to the group's.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct RecordGroup {
+    pub spans: Vec<RecordSpan>,
+    /// Newlines in the window before the group's first byte.
+    pub newlines_before: u64,
+}
+
 /// The four bytes JSON counts as whitespace.
 pub(crate) fn is_json_whitespace(byte: u8) -> bool {
     matches!(byte, b' ' | b'\t' | b'\n' | b'\r')

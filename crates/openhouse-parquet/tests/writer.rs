@@ -291,12 +291,18 @@ fn row_groups_written_whole_and_by_batches_keep_their_order() {
     // Whole row groups wait encoded while the next are encoded; rows given batch by batch
     // in between, and a flush, must still land after them.
     let mut writer = TableWriter::try_new(Vec::new(), &options).unwrap();
-    writer.write_row_groups(&[group(0..10), group(10..20)]).unwrap();
-    writer.write(&record_batch(&table, 20..25).unwrap()).unwrap();
+    writer
+        .write_row_groups(&[group(0..10), group(10..20)])
+        .unwrap();
+    writer
+        .write(&record_batch(&table, 20..25).unwrap())
+        .unwrap();
     writer.write_row_groups(&[group(25..30)]).unwrap();
     writer.flush().unwrap();
     writer.write_row_groups(&[group(30..40)]).unwrap();
-    writer.write(&record_batch(&table, 40..45).unwrap()).unwrap();
+    writer
+        .write(&record_batch(&table, 40..45).unwrap())
+        .unwrap();
     let (bytes, summary) = writer.into_inner().unwrap();
     assert_eq!((summary.rows, summary.row_groups), (45, 6));
     let reader = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes)).unwrap();
