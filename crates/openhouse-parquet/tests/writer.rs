@@ -243,14 +243,20 @@ fn an_invalid_level_is_refused_when_set() {
     assert!(WriteOptions::default().zstd_level(22).is_ok());
 }
 
-#[test]
-fn rows_split_into_row_groups_read_back_in_order() {
-    let keys: Vec<String> = (0..25).map(|i| format!("K{i:02}")).collect();
+/// `rows` open houses on one day, keyed `K00`, `K01`, … in the table's order, and their keys.
+fn keyed_table(rows: usize) -> (Vec<String>, Table) {
+    let keys: Vec<String> = (0..rows).map(|i| format!("K{i:02}")).collect();
     let records: Vec<_> = keys
         .iter()
         .map(|key| fields(key, "2024-05-04", Some("94521")))
         .collect();
     let table = table(&records);
+    (keys, table)
+}
+
+#[test]
+fn rows_split_into_row_groups_read_back_in_order() {
+    let (_, table) = keyed_table(25);
     let options = WriteOptions::default().row_group_rows(10);
     // Batches of 7 rows fill row groups of 10 across batch boundaries.
     let mut writer = TableWriter::try_new(Vec::new(), &options).unwrap();
@@ -280,12 +286,7 @@ fn rows_split_into_row_groups_read_back_in_order() {
 
 #[test]
 fn row_groups_written_whole_and_by_batches_keep_their_order() {
-    let keys: Vec<String> = (0..45).map(|i| format!("K{i:02}")).collect();
-    let records: Vec<_> = keys
-        .iter()
-        .map(|key| fields(key, "2024-05-04", Some("94521")))
-        .collect();
-    let table = table(&records);
+    let (keys, table) = keyed_table(45);
     let options = WriteOptions::default().row_group_rows(10);
     let group = |rows: std::ops::Range<usize>| vec![record_batch(&table, rows).unwrap()];
     // Whole row groups wait encoded while the next are encoded; rows given batch by batch
