@@ -648,21 +648,21 @@ struct ParseChunk {
 fn parse_chunks(groups: &[RecordGroup], chunk_bytes: usize) -> Vec<ParseChunk> {
     let mut chunks = Vec::with_capacity(groups.len());
     let mut first_index = 0;
-    for (group, records) in groups.iter().enumerate() {
-        let (Some(first), Some(last)) = (records.spans.first(), records.spans.last()) else {
+    for (index, group) in groups.iter().enumerate() {
+        let (Some(first), Some(last)) = (group.spans.first(), group.spans.last()) else {
             continue;
         };
         let ranges = if last.end - first.start <= chunk_bytes.saturating_mul(2) {
-            vec![(0, records.spans.len())]
+            vec![(0, group.spans.len())]
         } else {
-            chunk_records(&records.spans, chunk_bytes)
+            chunk_records(&group.spans, chunk_bytes)
         };
         chunks.extend(ranges.into_iter().map(|(start, end)| ParseChunk {
-            group,
+            group: index,
             spans: start..end,
             first_index: first_index + start,
         }));
-        first_index += records.spans.len();
+        first_index += group.spans.len();
     }
     chunks
 }

@@ -236,7 +236,7 @@ impl<W: Write + Send> TableWriter<W> {
     /// most [`WriteOptions::row_group_rows`] rows each), encoding every column of every row
     /// group in parallel: more tasks than one row group's columns, so that all cores stay
     /// busy whatever the columns cost. A row group being filled by [`TableWriter::write`] is
-    /// written out first.
+    /// closed first, so that it lands before them.
     ///
     /// The encoded row groups reach the `Write` while the next call's are encoded (or at
     /// [`TableWriter::flush`] and [`TableWriter::finish`]), so that writing them, which is
