@@ -10,7 +10,7 @@ pub(crate) struct RecordSpan {
 
 /// Records of a window found together (one NDJSON chunk, or a whole array window), in input
 /// order; their newline counts are relative to the group's.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug)]
 pub(crate) struct RecordGroup {
     pub spans: Vec<RecordSpan>,
     /// Newlines in the window before the group's first byte.

@@ -368,7 +368,8 @@ impl<W: Write + Send> RecordBatchWriter for TableWriter<W> {
     }
 }
 
-/// Encodes every column of every row group in parallel, the first being row group
+/// Encodes every column of every row group in parallel (one task per column of each row
+/// group, so that all cores stay busy whatever the columns cost), the first being row group
 /// `first_index` of the file; the chunks come back row group by row group, columns in order.
 fn encode_row_groups(
     factory: &ArrowRowGroupWriterFactory,
@@ -376,33 +377,26 @@ fn encode_row_groups(
     first_index: usize,
     row_groups: &[Vec<RecordBatch>],
 ) -> Result<Vec<Vec<ArrowColumnChunk>>, Error> {
-    let mut tasks = Vec::new();
-    for (offset, batches) in row_groups.iter().enumerate() {
-        let writers = factory.create_column_writers(first_index + offset)?;
-        tasks.extend(
+    row_groups
+        .par_iter()
+        .enumerate()
+        .map(|(offset, batches)| {
+            let writers = factory.create_column_writers(first_index + offset)?;
             writers
-                .into_iter()
+                .into_par_iter()
                 .enumerate()
-                .map(|(column, writer)| (column, writer, batches)),
-        );
-    }
-    let mut chunks: Vec<ArrowColumnChunk> = tasks
-        .into_par_iter()
-        .map(|(column, mut writer, batches)| {
-            for batch in batches.iter() {
-                for leaf in compute_leaves(&fields[column], batch.column(column))? {
-                    writer.write(&leaf)?;
-                }
-            }
-            writer.close()
+                .map(|(column, mut writer)| {
+                    for batch in batches {
+                        for leaf in compute_leaves(&fields[column], batch.column(column))? {
+                            writer.write(&leaf)?;
+                        }
+                    }
+                    writer.close()
+                })
+                .collect::<Result<Vec<_>, ParquetError>>()
         })
-        .collect::<Result<_, ParquetError>>()?;
-    let mut grouped = Vec::with_capacity(row_groups.len());
-    while !chunks.is_empty() {
-        let rest = chunks.split_off(COLUMNS.len().min(chunks.len()));
-        grouped.push(std::mem::replace(&mut chunks, rest));
-    }
-    Ok(grouped)
+        .collect::<Result<_, ParquetError>>()
+        .map_err(Error::from)
 }
 
 /// Writes encoded row groups to the file, in order.
