@@ -155,18 +155,37 @@ def machine():
     }
 
 
+def process_argv(args, feed, out, label, threads):
+    return [str(args.bin / "process"), "--input", str(feed), "--output", str(out / f"openhouse-{label}.parquet"),
+            "--rejects", str(out / f"openhouse-{label}-rejects.ndjson"), "--threads", str(threads)]
+
+
 def contenders(args, fmt, feed, out):
-    """openhouse at its thread count, at 1 and 2 threads for the scaling, and each peer."""
+    """openhouse at its thread count, at 1 and 2 threads for the scaling (and the host's
+    ceiling for it: one 1-thread run pinned to one core, and two at once, one per core: they
+    share nothing but the machine), and each peer."""
     threads = [args.openhouse_threads] + ([] if args.no_scaling else [1, 2])
     found = []
     for thread_count in dict.fromkeys(threads):
-        output = out / f"openhouse-{thread_count}t.parquet"
+        label = f"{thread_count}t"
         name = "openhouse" if thread_count == args.openhouse_threads else f"openhouse --threads {thread_count}"
-        found.append(Contender(
-            f"openhouse@{thread_count}", name,
-            [str(args.bin / "process"), "--input", str(feed), "--output", str(output),
-             "--rejects", str(out / f"openhouse-{thread_count}t-rejects.ndjson"), "--threads", str(thread_count)],
-            output, threads=thread_count))
+        found.append(Contender(f"openhouse@{thread_count}", name, process_argv(args, feed, out, label, thread_count),
+                               out / f"openhouse-{label}.parquet", threads=thread_count))
+    cpus = sorted(os.sched_getaffinity(0))[:2]
+    if not args.no_scaling and len(cpus) == 2 and shutil.which("taskset"):
+        # Each in a folder of its own: a folder's outputs are locked by the run writing them.
+        pinned = []
+        for cpu, label in zip(cpus, ("core-a", "core-b")):
+            (out / label).mkdir(exist_ok=True)
+            pinned.append(["taskset", "--cpu-list", str(cpu), *process_argv(args, feed, out / label, label, 1)])
+        found.append(Contender("openhouse@one-core", "openhouse --threads 1 on one core", pinned[0],
+                               out / "core-a" / "openhouse-core-a.parquet", threads=1))
+        # Both at once; the shell fails with the first that fails.
+        both = f"{shlex.join(pinned[0])} & first=$!; {shlex.join(pinned[1])}; second=$?; wait $first && exit $second"
+        found.append(Contender("openhouse@two-at-once", "two of them at once, one core each", ["sh", "-c", both],
+                               out / "core-a" / "openhouse-core-a.parquet", threads=1))
+    elif not args.no_scaling:
+        print("  (the host's ceiling needs two cores and `taskset`; not measured)", file=sys.stderr)
     for engine in args.engines:
         if fmt == "array" and not queries.ENGINES[engine]:
             continue
