@@ -1,4 +1,5 @@
 """The harness's results as Markdown that docs/performance.md can hold verbatim."""
+import shlex
 
 FORMAT_NAMES = {"ndjson": "NDJSON", "array": "JSON array"}
 
@@ -123,7 +124,7 @@ def commands(results):
     shown.append("# each run, a fresh process (the queries: .venv-peers/bin/python benches/peers/queries.py --show):")
     for feed in results["feeds"]:
         for entry in feed["contenders"].values():
-            command = short(" ".join(entry["argv"]))
+            command = short(shlex.join(entry["argv"]))
             if command not in seen:
                 seen.add(command)
                 shown.append(command)
