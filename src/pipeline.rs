@@ -535,10 +535,12 @@ fn encode_and_write(total: StageTime, write_wall: Duration) -> (StageTime, Stage
     let write = StageTime {
         wall: write_wall,
         cpu: write_wall,
+        ..StageTime::default()
     };
     let encode = StageTime {
         wall: total.wall.saturating_sub(write_wall),
         cpu: total.cpu.saturating_sub(write_wall),
+        ..StageTime::default()
     };
     (encode, write)
 }

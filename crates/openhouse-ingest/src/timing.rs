@@ -12,15 +12,20 @@ pub struct StageTime {
     /// Elapsed time.
     #[serde(with = "millis")]
     pub wall: Duration,
-    /// CPU time of all threads.
+    /// CPU time of all threads that worked on the stage.
     #[serde(with = "millis")]
     pub cpu: Duration,
+    /// CPU time spent meanwhile by threads that were not working on the stage (in a run,
+    /// the reader thread reading ahead): not in `cpu`, yet it kept cores busy.
+    #[serde(with = "millis", default)]
+    pub alongside_cpu: Duration,
 }
 
 impl std::ops::AddAssign for StageTime {
     fn add_assign(&mut self, other: StageTime) {
         self.wall += other.wall;
         self.cpu += other.cpu;
+        self.alongside_cpu += other.alongside_cpu;
     }
 }
 
@@ -44,9 +49,11 @@ impl Stopwatch {
     /// threads that were not working on this stage.
     pub fn stop_excluding(self, other_cpu: Duration) -> StageTime {
         let cpu = Duration::from_nanos(process_cpu_nanos().saturating_sub(self.cpu_nanos));
+        let alongside_cpu = other_cpu.min(cpu);
         StageTime {
             wall: self.wall.elapsed(),
-            cpu: cpu.saturating_sub(other_cpu),
+            cpu: cpu - alongside_cpu,
+            alongside_cpu,
         }
     }
 
@@ -103,5 +110,41 @@ mod millis {
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
         let millis = f64::deserialize(deserializer)?;
         Ok(Duration::try_from_secs_f64(millis / 1000.0).unwrap_or_default())
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    /// Works until the process has spent `cpu` more CPU time (other tests' threads count
+    /// too, which only makes it sooner).
+    fn spend(cpu: Duration) {
+        let start = process_cpu_nanos();
+        let mut x = 0u64;
+        while Duration::from_nanos(process_cpu_nanos().saturating_sub(start)) < cpu {
+            x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
+        }
+    }
+
+    #[test]
+    fn cpu_excluded_from_a_stage_is_kept_as_alongside_cpu() {
+        let watch = Stopwatch::start();
+        spend(Duration::from_millis(30));
+        let whole = watch.stop();
+        assert!(whole.cpu >= Duration::from_millis(30), "{whole:?}");
+        assert_eq!(whole.alongside_cpu, Duration::ZERO);
+
+        let watch = Stopwatch::start();
+        spend(Duration::from_millis(30));
+        let part = watch.stop_excluding(Duration::from_millis(10));
+        assert_eq!(part.alongside_cpu, Duration::from_millis(10));
+        assert!(part.cpu >= Duration::from_millis(20), "{part:?}");
+
+        // More excluded than was spent: all of it is the other threads'.
+        let watch = Stopwatch::start();
+        let none = watch.stop_excluding(Duration::from_secs(3600));
+        assert_eq!(none.cpu, Duration::ZERO);
+        assert!(none.alongside_cpu < Duration::from_secs(1), "{none:?}");
     }
 }
