@@ -222,14 +222,12 @@ impl RunReport {
             let wall = time.wall.as_secs_f64() * 1000.0;
             let cpu = time.cpu.as_secs_f64() * 1000.0;
             let alongside = time.alongside_cpu.as_secs_f64() * 1000.0;
-            let (cores, with_reader) = match name {
-                "read" => ("-".to_owned(), "-".to_owned()),
-                _ if wall > 0.0 => (
-                    format!("{:.2}", cpu / wall),
-                    format!("{:.2}", (cpu + alongside) / wall),
-                ),
-                _ => ("0.00".to_owned(), "0.00".to_owned()),
+            let busy = |cpu: f64| match name {
+                "read" => "-".to_owned(),
+                _ if wall > 0.0 => format!("{:.2}", cpu / wall),
+                _ => "0.00".to_owned(),
             };
+            let (cores, with_reader) = (busy(cpu), busy(cpu + alongside));
             let _ = writeln!(
                 text,
                 "{name:<9} {wall:>10.1} {cpu:>10.1} {cores:>6} {with_reader:>12}"

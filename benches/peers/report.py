@@ -83,6 +83,11 @@ def details(results):
     return "\n".join(lines)
 
 
+def median(entry):
+    """An entry's median time, or None when it failed or was not run."""
+    return entry.get("median_s") if entry else None
+
+
 def scaling(results):
     lines = ["| feed | openhouse --threads 1 | openhouse --threads 2 | 1 thread / 2 threads "
              "| --threads 1 on one core | one core / 2 threads | two of them at once, one core each "
@@ -93,15 +98,11 @@ def scaling(results):
                                 for key in (1, 2, "one-core", "two-at-once"))
         if not one or not two:
             continue
-        ceiling = ["-", "-", "-", "-"]
-        if core and pair:
-            ceiling = [cell(core), "-", cell(pair), "-"]
-            if not core["failure"] and not two["failure"]:
-                ceiling[1] = f"{core['median_s'] / two['median_s']:.2f}x"
-            if not core["failure"] and not pair["failure"]:
-                ceiling[3] = f"{2 * core['median_s'] / pair['median_s']:.2f}x"
-        ratio = "-" if one["failure"] or two["failure"] else f"{one['median_s'] / two['median_s']:.2f}x"
-        lines.append(f"| {feed_label(feed)} | {cell(one)} | {cell(two)} | {ratio} | " + " | ".join(ceiling) + " |")
+        twice_core = 2 * median(core) if median(core) is not None else None
+        cells = [cell(one), cell(two), ratio(median(one), median(two)),
+                 cell(core) if core else "-", ratio(median(core), median(two)),
+                 cell(pair) if pair else "-", ratio(twice_core, median(pair))]
+        lines.append(f"| {feed_label(feed)} | " + " | ".join(cells) + " |")
     return "\n".join(lines) if len(lines) > 2 else ""
 
 

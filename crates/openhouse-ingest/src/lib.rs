@@ -652,16 +652,20 @@ fn parse_chunks(groups: &[RecordGroup], chunk_bytes: usize) -> Vec<ParseChunk> {
         let (Some(first), Some(last)) = (group.spans.first(), group.spans.last()) else {
             continue;
         };
-        let ranges = if last.end - first.start <= chunk_bytes.saturating_mul(2) {
-            vec![(0, group.spans.len())]
-        } else {
-            chunk_records(&group.spans, chunk_bytes)
-        };
-        chunks.extend(ranges.into_iter().map(|(start, end)| ParseChunk {
+        let chunk = |(start, end)| ParseChunk {
             group: index,
             spans: start..end,
             first_index: first_index + start,
-        }));
+        };
+        if last.end - first.start <= chunk_bytes.saturating_mul(2) {
+            chunks.push(chunk((0, group.spans.len())));
+        } else {
+            chunks.extend(
+                chunk_records(&group.spans, chunk_bytes)
+                    .into_iter()
+                    .map(chunk),
+            );
+        }
         first_index += group.spans.len();
     }
     chunks
