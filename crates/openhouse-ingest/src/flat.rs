@@ -5,15 +5,20 @@
 
 use openhouse_model::{Field, JsonType, RawRecord, RawValue};
 
+use crate::mask::{BLOCK, as_block};
 #[cfg(target_arch = "x86_64")]
-use crate::mask::lane_mask;
+use crate::mask::{by_instruction_set, lane_mask};
 use crate::parse::number_token;
 
 /// The record's nine fields when `text` is a flat object this scanner reads exactly as
 /// simd-json would; `None` when simd-json must decide.
 pub(crate) fn scan_flat_object(text: &[u8]) -> Option<RawRecord<'_>> {
     let text = std::str::from_utf8(text).ok()?;
-    let mut cursor = Cursor { text, at: 0 };
+    let mut cursor = Cursor {
+        text,
+        at: 0,
+        special: SpecialBytes::default(),
+    };
     cursor.skip_whitespace();
     cursor.expect(b'{')?;
     cursor.skip_whitespace();
@@ -46,6 +51,48 @@ pub(crate) fn scan_flat_object(text: &[u8]) -> Option<RawRecord<'_>> {
 struct Cursor<'a> {
     text: &'a str,
     at: usize,
+    special: SpecialBytes,
+}
+
+/// Where the quotes, backslashes and control characters of one 64-byte block of the text
+/// are, kept while the cursor is in that block: a record's eighteen strings mostly share
+/// its five or six blocks, so each block is classified once rather than once a string.
+#[derive(Debug, Clone, Copy)]
+struct SpecialBytes {
+    /// Where the block starts in the text; `usize::MAX` before the first.
+    block_start: usize,
+    mask: u64,
+}
+
+impl Default for SpecialBytes {
+    fn default() -> Self {
+        SpecialBytes {
+            block_start: usize::MAX,
+            mask: 0,
+        }
+    }
+}
+
+impl SpecialBytes {
+    /// Where the first quote, backslash or control character at or after `from` is.
+    fn first_from(&mut self, bytes: &[u8], from: usize) -> Option<usize> {
+        let mut block_start = from - from % BLOCK;
+        let mut skipped_bits = from % BLOCK;
+        while block_start < bytes.len() {
+            if self.block_start != block_start {
+                let block = &bytes[block_start..bytes.len().min(block_start + BLOCK)];
+                self.mask = special_mask(block);
+                self.block_start = block_start;
+            }
+            let ahead = self.mask & (u64::MAX << skipped_bits);
+            if ahead != 0 {
+                return Some(block_start + ahead.trailing_zeros() as usize);
+            }
+            block_start += BLOCK;
+            skipped_bits = 0;
+        }
+        None
+    }
 }
 
 impl<'a> Cursor<'a> {
@@ -65,6 +112,8 @@ impl<'a> Cursor<'a> {
 
     /// JSON's four whitespace bytes, and no others.
     fn skip_whitespace(&mut self) {
+        // A byte at a time: runs are short (one space after a colon, an indentation), and a
+        // search of the block's mask measured slower on a pretty-printed array.
         while matches!(self.peek(), Some(b' ' | b'\n' | b'\r' | b'\t')) {
             self.at += 1;
         }
@@ -74,13 +123,13 @@ impl<'a> Cursor<'a> {
     /// character (simd-json unescapes the one and rejects the other).
     fn string_body(&mut self) -> Option<&'a str> {
         let start = self.at;
-        let length = first_special_byte(self.text.as_bytes().get(start..)?)?;
-        if self.text.as_bytes()[start + length] != b'"' {
+        let end = self.special.first_from(self.text.as_bytes(), start)?;
+        if self.text.as_bytes()[end] != b'"' {
             return None;
         }
-        self.at = start + length + 1;
+        self.at = end + 1;
         // Both ends are ASCII quotes, so they are character boundaries.
-        self.text.get(start..start + length)
+        self.text.get(start..end)
     }
 
     /// A string, `null`, `true`, `false` or a number; `None` for a container or anything
@@ -113,41 +162,70 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// Where the first quote, backslash or control character of `bytes` is. Feed strings are
-/// short (keys of 32 bytes, timestamps of 24), so this looks at 16 bytes a step rather than
-/// paying for a general search's setup on every string.
-fn first_special_byte(bytes: &[u8]) -> Option<usize> {
-    let mut at = 0;
-    #[cfg(target_arch = "x86_64")]
-    while let Some(lane) = bytes
-        .get(at..at + 16)
-        .and_then(|lane| <&[u8; 16]>::try_from(lane).ok())
-    {
-        // SAFETY: SSE2 is part of every x86_64 processor.
-        let found = unsafe { special_bytes_sse2(lane) };
-        if found != 0 {
-            return Some(at + found.trailing_zeros() as usize);
-        }
-        at += 16;
-    }
-    bytes[at..]
-        .iter()
-        .position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)
-        .map(|found| at + found)
+/// Bit `i` set when byte `i` of `block` (at most 64 bytes) is a quote, a backslash or
+/// below 0x20. A short block is padded with spaces, which are none of these.
+fn special_mask(block: &[u8]) -> u64 {
+    as_block(block, special_mask_block)
 }
 
-/// Bit `i` set when byte `i` of the 16-byte `lane` is a quote, a backslash or below 0x20.
+fn is_special(byte: u8) -> bool {
+    byte == b'"' || byte == b'\\' || byte < 0x20
+}
+
+#[cfg(target_arch = "x86_64")]
+fn special_mask_block(block: &[u8; BLOCK]) -> u64 {
+    by_instruction_set(block, special_mask_avx2, special_mask_sse2)
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn special_mask_block(block: &[u8; BLOCK]) -> u64 {
+    special_mask_bytewise(block)
+}
+
+/// The mask a byte at a time: the definition the vector versions are tested against.
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+fn special_mask_bytewise(block: &[u8]) -> u64 {
+    block.iter().enumerate().fold(0, |mask, (index, &byte)| {
+        mask | u64::from(is_special(byte)) << index
+    })
+}
+
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "sse2")]
-fn special_bytes_sse2(lane: &[u8; 16]) -> u32 {
+fn special_mask_sse2(block: &[u8; BLOCK]) -> u64 {
     use std::arch::x86_64::{
         __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_set1_epi8,
     };
-    // SAFETY: `lane` has 16 readable bytes; `_mm_loadu_si128` has no alignment demand.
-    let bytes = unsafe { _mm_loadu_si128(lane.as_ptr().cast::<__m128i>()) };
-    // Unsigned `byte <= 0x1f` is `min(byte, 0x1f) == byte`.
-    let control = _mm_cmpeq_epi8(_mm_min_epu8(bytes, _mm_set1_epi8(0x1f)), bytes);
-    lane_mask(bytes, b'"', b'\\') as u32 | _mm_movemask_epi8(control) as u16 as u32
+    let mut mask = 0;
+    for (index, lane) in block.chunks_exact(16).enumerate() {
+        // SAFETY: `lane` is 16 readable bytes; `_mm_loadu_si128` has no alignment demand.
+        let bytes = unsafe { _mm_loadu_si128(lane.as_ptr().cast::<__m128i>()) };
+        // Unsigned `byte <= 0x1f` is `min(byte, 0x1f) == byte`.
+        let control = _mm_cmpeq_epi8(_mm_min_epu8(bytes, _mm_set1_epi8(0x1f)), bytes);
+        let special = lane_mask(bytes, b'"', b'\\') | u64::from(_mm_movemask_epi8(control) as u16);
+        mask |= special << (16 * index);
+    }
+    mask
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn special_mask_avx2(block: &[u8; BLOCK]) -> u64 {
+    use std::arch::x86_64::{
+        __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_min_epu8, _mm256_movemask_epi8,
+        _mm256_or_si256, _mm256_set1_epi8,
+    };
+    let mut mask = 0;
+    for (index, lane) in block.chunks_exact(32).enumerate() {
+        // SAFETY: `lane` is 32 readable bytes; `_mm256_loadu_si256` has no alignment demand.
+        let bytes = unsafe { _mm256_loadu_si256(lane.as_ptr().cast::<__m256i>()) };
+        let equal = |byte: u8| _mm256_cmpeq_epi8(bytes, _mm256_set1_epi8(byte as i8));
+        // Unsigned `byte <= 0x1f` is `min(byte, 0x1f) == byte`.
+        let control = _mm256_cmpeq_epi8(_mm256_min_epu8(bytes, _mm256_set1_epi8(0x1f)), bytes);
+        let special = _mm256_or_si256(control, _mm256_or_si256(equal(b'"'), equal(b'\\')));
+        mask |= u64::from(_mm256_movemask_epi8(special) as u32) << (32 * index);
+    }
+    mask
 }
 
 #[cfg(test)]
@@ -157,11 +235,38 @@ mod tests {
 
     proptest! {
         #[test]
-        fn special_bytes_are_found_as_a_byte_loop_finds_them(
-            bytes in prop::collection::vec(prop::sample::select(b"a\"\\\x00\x1f\x20\x7f\xff9".to_vec()), 0..70),
+        fn blocks_are_classified_as_a_byte_loop_classifies_them(
+            bytes in prop::collection::vec(prop::sample::select(b"a\"\\\x00\x1f\x20\x7f\xff9".to_vec()), 0..=64),
         ) {
-            let slow = bytes.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20);
-            prop_assert_eq!(first_special_byte(&bytes), slow);
+            let mut padded = [b' '; BLOCK];
+            padded[..bytes.len()].copy_from_slice(&bytes);
+            let expected = special_mask_bytewise(&padded);
+            prop_assert_eq!(special_mask(&bytes), expected);
+            // Each instruction set on its own, whichever `special_mask` chose.
+            #[cfg(target_arch = "x86_64")]
+            {
+                // SAFETY: SSE2 is part of every x86_64 processor.
+                prop_assert_eq!(unsafe { special_mask_sse2(&padded) }, expected);
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    // SAFETY: the processor has AVX2, checked just above.
+                    prop_assert_eq!(unsafe { special_mask_avx2(&padded) }, expected);
+                }
+            }
+        }
+
+        #[test]
+        fn special_bytes_are_found_as_a_byte_loop_finds_them(
+            bytes in prop::collection::vec(prop::sample::select(b"a\"\\\x00\x1f\x20\x7f\xff9".to_vec()), 0..200),
+            starts in prop::collection::vec(0usize..200, 1..6),
+        ) {
+            // Several searches through one cache, forwards and back, as a record's strings
+            // and tests make them.
+            let mut special = SpecialBytes::default();
+            for start in starts {
+                let start = start.min(bytes.len());
+                let slow = bytes[start..].iter().position(|&b| is_special(b)).map(|found| start + found);
+                prop_assert_eq!(special.first_from(&bytes, start), slow);
+            }
         }
     }
 }

@@ -21,23 +21,40 @@ pub(crate) struct Classes {
 
 /// Classifies a block; a short block is padded with spaces, which belong to no class.
 pub(crate) fn classify(bytes: &[u8]) -> Classes {
+    as_block(bytes, classify_block)
+}
+
+/// Applies `f` to `bytes` (at most a block) as a whole block, padded with spaces when short.
+pub(crate) fn as_block<T>(bytes: &[u8], f: impl FnOnce(&[u8; BLOCK]) -> T) -> T {
     if let Ok(block) = <&[u8; BLOCK]>::try_from(bytes) {
-        return classify_block(block);
+        return f(block);
     }
     let mut block = [b' '; BLOCK];
-    block[..bytes.len().min(BLOCK)].copy_from_slice(&bytes[..bytes.len().min(BLOCK)]);
-    classify_block(&block)
+    let len = bytes.len().min(BLOCK);
+    block[..len].copy_from_slice(&bytes[..len]);
+    f(&block)
 }
 
 #[cfg(target_arch = "x86_64")]
 fn classify_block(block: &[u8; BLOCK]) -> Classes {
+    by_instruction_set(block, classify_block_avx2, classify_block_sse2)
+}
+
+/// `avx2(block)` where the processor has AVX2, else `sse2(block)`.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+pub(crate) fn by_instruction_set<T>(
+    block: &[u8; BLOCK],
+    avx2: unsafe fn(&[u8; BLOCK]) -> T,
+    sse2: unsafe fn(&[u8; BLOCK]) -> T,
+) -> T {
     // std caches the detection, so asking per block costs a load and a predicted branch.
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the processor has AVX2, checked just above.
-        unsafe { classify_block_avx2(block) }
+        unsafe { avx2(block) }
     } else {
         // SAFETY: SSE2 is part of every x86_64 processor.
-        unsafe { classify_block_sse2(block) }
+        unsafe { sse2(block) }
     }
 }
 
