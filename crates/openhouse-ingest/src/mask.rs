@@ -40,7 +40,8 @@ fn classify_block(block: &[u8; BLOCK]) -> Classes {
     by_instruction_set(block, classify_block_avx2, classify_block_sse2)
 }
 
-/// `avx2(block)` where the processor has AVX2, else `sse2(block)`.
+/// `avx2(block)` where the processor has AVX2, else `sse2(block)`. Each must be unsafe only
+/// for the instruction set it enables.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 pub(crate) fn by_instruction_set<T>(
