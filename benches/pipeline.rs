@@ -8,7 +8,7 @@ use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use openhouse::Pipeline;
-use openhouse::dedup::LatestByKey;
+use openhouse::dedup::{LatestByKey, SharedLatestByKey};
 use openhouse::ingest::{IngestOptions, Input, count_records, ingest};
 use openhouse::model::{Collect, OpenHouse};
 use openhouse::parquet::{WriteOptions, write_table};
@@ -111,6 +111,18 @@ fn table_stages(c: &mut Criterion) {
     group.throughput(Throughput::Elements(records.len() as u64));
     group.bench_function("dedup/offer", |b| {
         b.iter(|| black_box(&records).iter().copied().collect::<LatestByKey>())
+    });
+    // As ingestion offers: through a handle, from a thread of the pool.
+    group.bench_function("dedup/offers", |b| {
+        b.iter(|| {
+            let shared = SharedLatestByKey::new();
+            let mut offers = shared.offers();
+            black_box(&records)
+                .iter()
+                .for_each(|record| offers.offer(record));
+            drop(offers);
+            shared.into_latest()
+        })
     });
     let (first, second) = records.split_at(records.len() / 2);
     let first: LatestByKey = first.iter().copied().collect();

@@ -9,6 +9,7 @@ use proptest::prelude::*;
 
 use rayon::prelude::*;
 
+use crate::shared::BATCH;
 use crate::{LatestByKey, SharedLatestByKey, Table};
 
 /// A record spec: key, modified seconds and nanos, day offset, listing key length.
@@ -201,7 +202,8 @@ proptest! {
     fn offering_from_many_threads_equals_the_simple_definition(
         specs in specs(0..80),
         threads in 1usize..4,
-        grain in 1usize..24,
+        // Chunks of fewer records than a batch and of more.
+        grain in 1usize..(2 * BATCH + 8),
         cut in any::<prop::sample::Index>(),
     ) {
         let records = records(&specs);
