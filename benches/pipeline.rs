@@ -112,7 +112,7 @@ fn table_stages(c: &mut Criterion) {
     group.bench_function("dedup/offer", |b| {
         b.iter(|| black_box(&records).iter().copied().collect::<LatestByKey>())
     });
-    // As ingestion offers: through a handle, from a thread of the pool.
+    // As ingestion offers: through a handle, which offers records a batch at a time.
     group.bench_function("dedup/offers", |b| {
         b.iter(|| {
             let shared = SharedLatestByKey::new();

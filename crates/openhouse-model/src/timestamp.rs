@@ -550,7 +550,7 @@ mod tests {
         }
 
         #[test]
-        fn arbitrary_text_never_panics(text in ".{0,40}") {
+        fn arbitrary_text_reads_as_byte_by_byte_without_panicking(text in ".{0,40}") {
             prop_assert_eq!(UtcTimestamp::parse(&text), parse_bytewise(text.as_bytes()));
             let _ = parse_date(&text);
         }
