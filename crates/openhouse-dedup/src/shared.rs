@@ -44,7 +44,7 @@ impl SharedLatestByKey {
     }
 
     /// A handle for offering many records from one thread, faster than [`offer`]: it
-    /// gathers records and offers them [`BATCH`] at a time, under one lock, with what their
+    /// gathers records and offers them a batch at a time, under one lock, with what their
     /// lookups read fetched into the cache together.
     ///
     /// [`offer`]: SharedLatestByKey::offer
@@ -91,7 +91,7 @@ impl SharedLatestByKey {
 /// 64 measured the same as 32.
 pub(crate) const BATCH: usize = 32;
 
-/// Offers from one thread to a [`SharedLatestByKey`], [`BATCH`] records at a time: a record
+/// Offers from one thread to a [`SharedLatestByKey`], a batch of records at a time: a record
 /// reaches the table when the batch it is in is full, or on [`Offers::flush`] (or when the
 /// handle is dropped).
 #[derive(Debug)]
