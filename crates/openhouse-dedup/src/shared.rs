@@ -52,8 +52,7 @@ impl SharedLatestByKey {
         Offers {
             shared: self,
             bytes: Vec::new(),
-            ends: Vec::new(),
-            hashes: Vec::new(),
+            rows: Vec::new(),
         }
     }
 
@@ -99,10 +98,8 @@ pub struct Offers<'a> {
     shared: &'a SharedLatestByKey,
     /// The gathered records, encoded one after another.
     bytes: Vec<u8>,
-    /// Each gathered record's end in `bytes`.
-    ends: Vec<usize>,
-    /// Each gathered record's key hash.
-    hashes: Vec<u64>,
+    /// Each gathered record's end in `bytes`, and its key's hash.
+    rows: Vec<(usize, u64)>,
 }
 
 impl Offers<'_> {
@@ -114,37 +111,35 @@ impl Offers<'_> {
         if start == 0 {
             // Grow once to a batch's size, not by doubling row by row; the size is kept.
             self.bytes.reserve(BATCH * self.bytes.len());
-            self.ends.reserve(BATCH);
-            self.hashes.reserve(BATCH);
+            self.rows.reserve(BATCH);
         }
-        self.hashes.push(row_hash(&self.bytes[start..]));
-        self.ends.push(self.bytes.len());
-        if self.ends.len() == BATCH {
+        let hash = row_hash(&self.bytes[start..]);
+        self.rows.push((self.bytes.len(), hash));
+        if self.rows.len() == BATCH {
             self.flush();
         }
     }
 
     /// Offers every record gathered.
     pub fn flush(&mut self) {
-        if self.ends.is_empty() {
+        if self.rows.is_empty() {
             return;
         }
         let mut table = self.shared.own_table();
         // Each step of every record's lookup is asked for before the next step of any, so
         // that their trips to memory overlap.
         for step in [Prefetch::Slot, Prefetch::RowStart, Prefetch::Row] {
-            for &hash in &self.hashes {
+            for &(_, hash) in &self.rows {
                 table.prefetch(hash, step);
             }
         }
         let mut start = 0;
-        for (&end, &hash) in self.ends.iter().zip(&self.hashes) {
+        for &(end, hash) in &self.rows {
             table.offer_encoded(&self.bytes[start..end], hash);
             start = end;
         }
         self.bytes.clear();
-        self.ends.clear();
-        self.hashes.clear();
+        self.rows.clear();
     }
 }
 

@@ -7,7 +7,7 @@ use openhouse_model::{Field, JsonType, RawRecord, RawValue};
 
 use crate::mask::{BLOCK, as_block};
 #[cfg(target_arch = "x86_64")]
-use crate::mask::{by_instruction_set, lane_mask};
+use crate::mask::{by_instruction_set, lane_mask, lane_mask_avx2};
 use crate::parse::number_token;
 
 /// The record's nine fields when `text` is a flat object this scanner reads exactly as
@@ -216,17 +216,17 @@ fn special_mask_sse2(block: &[u8; BLOCK]) -> u64 {
 fn special_mask_avx2(block: &[u8; BLOCK]) -> u64 {
     use std::arch::x86_64::{
         __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_min_epu8, _mm256_movemask_epi8,
-        _mm256_or_si256, _mm256_set1_epi8,
+        _mm256_set1_epi8,
     };
     let mut mask = 0;
     for (index, lane) in block.chunks_exact(32).enumerate() {
         // SAFETY: `lane` is 32 readable bytes; `_mm256_loadu_si256` has no alignment demand.
         let bytes = unsafe { _mm256_loadu_si256(lane.as_ptr().cast::<__m256i>()) };
-        let equal = |byte: u8| _mm256_cmpeq_epi8(bytes, _mm256_set1_epi8(byte as i8));
         // Unsigned `byte <= 0x1f` is `min(byte, 0x1f) == byte`.
         let control = _mm256_cmpeq_epi8(_mm256_min_epu8(bytes, _mm256_set1_epi8(0x1f)), bytes);
-        let special = _mm256_or_si256(control, _mm256_or_si256(equal(b'"'), equal(b'\\')));
-        mask |= u64::from(_mm256_movemask_epi8(special) as u32) << (32 * index);
+        let special =
+            lane_mask_avx2(bytes, b'"', b'\\') | u64::from(_mm256_movemask_epi8(control) as u32);
+        mask |= special << (32 * index);
     }
     mask
 }

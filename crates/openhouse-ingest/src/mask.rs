@@ -64,20 +64,11 @@ pub(crate) fn by_instruction_set<T>(
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn classify_block_avx2(block: &[u8; BLOCK]) -> Classes {
-    use std::arch::x86_64::{
-        __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_or_si256,
-        _mm256_set1_epi8,
-    };
+    use std::arch::x86_64::{__m256i, _mm256_loadu_si256};
     classes_by_lane::<32, _>(block, |lane| {
         // SAFETY: `lane` is 32 readable bytes; `_mm256_loadu_si256` has no alignment demand.
         let bytes = unsafe { _mm256_loadu_si256(lane.as_ptr().cast::<__m256i>()) };
-        move |one, other| {
-            let matches = _mm256_or_si256(
-                _mm256_cmpeq_epi8(bytes, _mm256_set1_epi8(one as i8)),
-                _mm256_cmpeq_epi8(bytes, _mm256_set1_epi8(other as i8)),
-            );
-            u64::from(_mm256_movemask_epi8(matches) as u32)
-        }
+        move |one, other| lane_mask_avx2(bytes, one, other)
     })
 }
 
@@ -125,6 +116,20 @@ pub(crate) fn lane_mask(bytes: std::arch::x86_64::__m128i, one: u8, other: u8) -
         _mm_cmpeq_epi8(bytes, _mm_set1_epi8(other as i8)),
     );
     u64::from(_mm_movemask_epi8(matches) as u16)
+}
+
+/// Bit `i` set when byte `i` of the 32-byte lane is `one` or `other`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+pub(crate) fn lane_mask_avx2(bytes: std::arch::x86_64::__m256i, one: u8, other: u8) -> u64 {
+    use std::arch::x86_64::{
+        _mm256_cmpeq_epi8, _mm256_movemask_epi8, _mm256_or_si256, _mm256_set1_epi8,
+    };
+    let matches = _mm256_or_si256(
+        _mm256_cmpeq_epi8(bytes, _mm256_set1_epi8(one as i8)),
+        _mm256_cmpeq_epi8(bytes, _mm256_set1_epi8(other as i8)),
+    );
+    u64::from(_mm256_movemask_epi8(matches) as u32)
 }
 
 #[cfg(not(target_arch = "x86_64"))]
