@@ -186,7 +186,8 @@ impl Partition {
                 }
             }
             None => {
-                // The table refuses to sort partitions of more than 2^24 rows, far below 2^32.
+                // The table refuses to sort a partition of more rows than its row references hold,
+                // fewer than 2^32.
                 let new_row = kept.push_encoded(row) as u32;
                 index.insert_new(tag, new_row);
             }

@@ -189,7 +189,7 @@ struct Arena {
 }
 
 /// The first block's size; each further block is twice the last, up to [`MAX_BLOCK_BYTES`],
-/// so that the many partitions of a small table stay small and a large table wastes little.
+/// so that the partitions of a small table stay small and a large table wastes little.
 /// A longer row gets a block of its own size.
 const FIRST_BLOCK_BYTES: usize = 4 << 10;
 /// The largest block made for rows that fit in it.

@@ -5,6 +5,7 @@ use std::cmp::Ordering;
 use openhouse_model::{Date, OpenHouse, UtcTimestamp, Zip5, date_from_days_since_epoch};
 use rayon::prelude::*;
 
+use crate::key::PARTITIONS;
 use crate::packed::Text;
 use crate::rows::{OpenHouseRows, RowBytes, TextField};
 
@@ -37,7 +38,7 @@ pub struct Table {
 
 /// A row of the table: its partition in the top bits, its row there in the others.
 type RowRef = u32;
-const ROW_BITS: u32 = 24;
+const ROW_BITS: u32 = u32::BITS - PARTITIONS.trailing_zeros();
 const ROW_MASK: u32 = (1 << ROW_BITS) - 1;
 
 impl Table {
