@@ -124,10 +124,15 @@ fn parse_bytewise(bytes: &[u8]) -> Result<UtcTimestamp, TemporalError> {
     let (nanos, zone) = split_fraction(&bytes[19..])?;
     check_zone(zone)?;
     let days = civil_days(year, month, day)?;
-    if hour > 23 || minute > 59 || second > 59 {
+    if !is_time_of_day(hour, minute, second) {
         return Err(TemporalError::OutOfRange);
     }
     Ok(instant_of(days, hour, minute, second, nanos))
+}
+
+/// Whether the clock reads this, in a day without leap seconds.
+fn is_time_of_day(hour: u32, minute: u32, second: u32) -> bool {
+    hour <= 23 && minute <= 59 && second <= 59
 }
 
 /// The instant `days` after 1970-01-01 at the given time of day.
@@ -191,7 +196,7 @@ fn parse_common(bytes: &[u8]) -> Option<UtcTimestamp> {
     let last_digit = u32::from(rest.to_le_bytes()[6] & 0x0f);
     let (date, time, rest) = (pairs(date), pairs(time), pairs(rest));
     let (hour, minute, second) = (time[3], time[6], rest[1]);
-    if hour > 23 || minute > 59 || second > 59 {
+    if !is_time_of_day(hour, minute, second) {
         return None;
     }
     let days = civil_days(date[0] * 100 + date[2], date[5], time[0]).ok()?;
