@@ -2,6 +2,10 @@
 //! unescaping. Such a record is read in place, with no copy and no tape; anything else
 //! (escapes, control characters, nested values, malformed text, invalid UTF-8) is left to
 //! simd-json, so this scanner only ever has to recognise, never to report an error.
+//!
+//! The text is not checked as UTF-8 as a whole: outside strings the scanner accepts only
+//! ASCII bytes, and a string is checked only when its block masks found a byte of 0x80 or
+//! above in it, so an ASCII record (every record of the real feeds) is read in one pass.
 
 use openhouse_model::{Field, JsonType, RawRecord, RawValue};
 
@@ -13,7 +17,6 @@ use crate::parse::number_token;
 /// The record's nine fields when `text` is a flat object this scanner reads exactly as
 /// simd-json would; `None` when simd-json must decide.
 pub(crate) fn scan_flat_object(text: &[u8]) -> Option<RawRecord<'_>> {
-    let text = std::str::from_utf8(text).ok()?;
     let mut cursor = Cursor {
         text,
         at: 0,
@@ -49,15 +52,15 @@ pub(crate) fn scan_flat_object(text: &[u8]) -> Option<RawRecord<'_>> {
 }
 
 struct Cursor<'a> {
-    text: &'a str,
+    text: &'a [u8],
     at: usize,
     special: SpecialBytes,
 }
 
-/// Where the quotes, backslashes and control characters of one 64-byte block of the text
-/// are, kept while the cursor is in that block: the eighteen strings of a benchmark record
-/// (326 bytes of NDJSON) share its six blocks, so each block is classified once rather than
-/// once a string.
+/// Where the quotes, backslashes, control characters and non-ASCII bytes of one 64-byte
+/// block of the text are, kept while the cursor is in that block: the eighteen strings of a
+/// benchmark record (326 bytes of NDJSON) share its six blocks, so each block is classified
+/// once rather than once a string.
 #[derive(Debug, Clone, Copy)]
 struct SpecialBytes {
     /// Where the block starts in the text; `usize::MAX` before the first.
@@ -75,7 +78,8 @@ impl Default for SpecialBytes {
 }
 
 impl SpecialBytes {
-    /// Where the first quote, backslash or control character at or after `from` is.
+    /// Where the first quote, backslash, control character or non-ASCII byte at or after
+    /// `from` is.
     fn first_from(&mut self, bytes: &[u8], from: usize) -> Option<usize> {
         let mut block_start = from - from % BLOCK;
         let mut skipped_bits = from % BLOCK;
@@ -98,7 +102,7 @@ impl SpecialBytes {
 
 impl<'a> Cursor<'a> {
     fn peek(&self) -> Option<u8> {
-        self.text.as_bytes().get(self.at).copied()
+        self.text.get(self.at).copied()
     }
 
     fn next(&mut self) -> Option<u8> {
@@ -121,16 +125,32 @@ impl<'a> Cursor<'a> {
     }
 
     /// The text up to the closing quote, which is consumed; `None` at an escape or a control
-    /// character (simd-json unescapes the one and rejects the other).
+    /// character (simd-json unescapes the one and rejects the other), or when the text is not
+    /// UTF-8.
     fn string_body(&mut self) -> Option<&'a str> {
         let start = self.at;
-        let end = self.special.first_from(self.text.as_bytes(), start)?;
-        if self.text.as_bytes()[end] != b'"' {
-            return None;
-        }
+        let mut from = start;
+        let mut ascii = true;
+        let end = loop {
+            let found = self.special.first_from(self.text, from)?;
+            match self.text[found] {
+                b'"' => break found,
+                0x80.. => {
+                    ascii = false;
+                    from = found + 1;
+                }
+                _ => return None,
+            }
+        };
         self.at = end + 1;
-        // Both ends are ASCII quotes, so they are character boundaries.
-        self.text.get(start..end)
+        let body = &self.text[start..end];
+        if ascii {
+            // SAFETY: the masks found no byte of 0x80 or above in `body`: it is ASCII, which
+            // is UTF-8.
+            Some(unsafe { std::str::from_utf8_unchecked(body) })
+        } else {
+            std::str::from_utf8(body).ok()
+        }
     }
 
     /// A string, `null`, `true`, `false` or a number; `None` for a container or anything
@@ -145,7 +165,7 @@ impl<'a> Cursor<'a> {
             b't' => self.literal("true", RawValue::Other(JsonType::Bool)),
             b'f' => self.literal("false", RawValue::Other(JsonType::Bool)),
             b'-' | b'0'..=b'9' => {
-                let (length, is_number) = number_token(&self.text.as_bytes()[self.at..]);
+                let (length, is_number) = number_token(&self.text[self.at..]);
                 self.at += length;
                 is_number.then_some(RawValue::Other(JsonType::Number))
             }
@@ -154,17 +174,15 @@ impl<'a> Cursor<'a> {
     }
 
     fn literal(&mut self, word: &str, value: RawValue<'a>) -> Option<RawValue<'a>> {
-        self.text.as_bytes()[self.at..]
-            .starts_with(word.as_bytes())
-            .then(|| {
-                self.at += word.len();
-                value
-            })
+        self.text[self.at..].starts_with(word.as_bytes()).then(|| {
+            self.at += word.len();
+            value
+        })
     }
 }
 
-/// Bit `i` set when byte `i` of `block` (at most 64 bytes) is a quote, a backslash or
-/// below 0x20. A short block is padded with spaces, which are none of these.
+/// Bit `i` set when byte `i` of `block` (at most 64 bytes) is a quote, a backslash, below
+/// 0x20 or 0x80 and above. A short block is padded with spaces, which are none of these.
 fn special_mask(block: &[u8]) -> u64 {
     as_block(block, special_mask_block)
 }
@@ -172,7 +190,8 @@ fn special_mask(block: &[u8]) -> u64 {
 /// A byte that ends a string's plain run: the definition the masks are tested against.
 #[cfg(any(test, not(target_arch = "x86_64")))]
 fn is_special(byte: u8) -> bool {
-    byte == b'"' || byte == b'\\' || byte < 0x20
+    // Below 0x20 a control character, 0x80 and above not ASCII.
+    byte == b'"' || byte == b'\\' || !(0x20..0x80).contains(&byte)
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -197,7 +216,8 @@ fn special_mask_bytewise(block: &[u8]) -> u64 {
 #[target_feature(enable = "sse2")]
 fn special_mask_sse2(block: &[u8; BLOCK]) -> u64 {
     use std::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_set1_epi8,
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8,
     };
     let mut mask = 0;
     for (index, lane) in block.chunks_exact(16).enumerate() {
@@ -205,7 +225,9 @@ fn special_mask_sse2(block: &[u8; BLOCK]) -> u64 {
         let bytes = unsafe { _mm_loadu_si128(lane.as_ptr().cast::<__m128i>()) };
         // Unsigned `byte <= 0x1f` is `min(byte, 0x1f) == byte`.
         let control = _mm_cmpeq_epi8(_mm_min_epu8(bytes, _mm_set1_epi8(0x1f)), bytes);
-        let special = lane_mask(bytes, b'"', b'\\') | u64::from(_mm_movemask_epi8(control) as u16);
+        // The sign bit of each byte is the non-ASCII test.
+        let special = lane_mask(bytes, b'"', b'\\')
+            | u64::from(_mm_movemask_epi8(_mm_or_si128(control, bytes)) as u16);
         mask |= special << (16 * index);
     }
     mask
@@ -216,7 +238,7 @@ fn special_mask_sse2(block: &[u8; BLOCK]) -> u64 {
 fn special_mask_avx2(block: &[u8; BLOCK]) -> u64 {
     use std::arch::x86_64::{
         __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_min_epu8, _mm256_movemask_epi8,
-        _mm256_set1_epi8,
+        _mm256_or_si256, _mm256_set1_epi8,
     };
     let mut mask = 0;
     for (index, lane) in block.chunks_exact(32).enumerate() {
@@ -224,8 +246,9 @@ fn special_mask_avx2(block: &[u8; BLOCK]) -> u64 {
         let bytes = unsafe { _mm256_loadu_si256(lane.as_ptr().cast::<__m256i>()) };
         // Unsigned `byte <= 0x1f` is `min(byte, 0x1f) == byte`.
         let control = _mm256_cmpeq_epi8(_mm256_min_epu8(bytes, _mm256_set1_epi8(0x1f)), bytes);
-        let special =
-            lane_mask_avx2(bytes, b'"', b'\\') | u64::from(_mm256_movemask_epi8(control) as u32);
+        // The sign bit of each byte is the non-ASCII test.
+        let special = lane_mask_avx2(bytes, b'"', b'\\')
+            | u64::from(_mm256_movemask_epi8(_mm256_or_si256(control, bytes)) as u32);
         mask |= special << (32 * index);
     }
     mask
