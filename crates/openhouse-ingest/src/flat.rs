@@ -5,7 +5,7 @@
 //!
 //! The text is not checked as UTF-8 as a whole: outside strings the scanner accepts only
 //! ASCII bytes, and a string is checked only when its block masks found a byte of 0x80 or
-//! above in it, so an ASCII record (every record of the real feeds) is read in one pass.
+//! above in it, so an ASCII record (every record of the 1M benchmark feeds) is read in one pass.
 
 use openhouse_model::{Field, JsonType, RawRecord, RawValue};
 
