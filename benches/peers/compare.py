@@ -94,8 +94,8 @@ def arguments(argv):
     parser.add_argument("--rss-cap-gb", type=float, default=round(0.75 * memory_total() / 1e9, 1),
                         help="kill a run whose resident memory passes this (default 75%% of RAM)")
     parser.add_argument("--bin", type=Path,
-                        default=Path(env("CARGO_TARGET_DIR", ROOT / "target")) / "release" / "examples",
-                        help="folder of the release `process` and `generate` examples")
+                        default=Path(env("CARGO_TARGET_DIR", ROOT / "target")) / "release-lto" / "examples",
+                        help="folder of the `process` and `generate` examples (default: the release-lto build)")
     parser.add_argument("--work", type=Path, default=None,
                         help="folder for the feeds and outputs (default: a new temporary folder)")
     parser.add_argument("--keep", action="store_true", help="keep the feeds and outputs")
@@ -300,7 +300,8 @@ def main(argv):
     for binary in ("process", "generate"):
         if not (args.bin / binary).exists():
             sys.exit(f"{args.bin / binary} is missing: build it with "
-                     "`cargo build --release --example process --example generate` (benches/peers/run does)")
+                     "`cargo build --profile release-lto --example process --example generate` "
+                     "(benches/peers/run does)")
     work = Path(tempfile.mkdtemp(prefix="openhouse-peers-", dir=args.work))
     try:
         check_disk(args, work)
@@ -310,6 +311,8 @@ def main(argv):
             "root": str(ROOT),
             "machine": machine(),
             "settings": {"runs": args.runs, "openhouse_threads": args.openhouse_threads,
+                         # The cargo profile, from the examples' folder (target/PROFILE/examples).
+                         "openhouse_build": args.bin.parent.name,
                          "seed": args.seed, "invalid": args.invalid, "timeout_s": args.timeout,
                          "rss_cap_gb": args.rss_cap_gb},
             "startup": startup(args, work),

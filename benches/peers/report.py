@@ -136,12 +136,13 @@ def markdown(results):
     machine = results["machine"]
     settings = results["settings"]
     versions = ", ".join(f"{package} {version}" for package, version in machine["versions"].items())
+    build = f" (its `{settings['openhouse_build']}` build)" if "openhouse_build" in settings else ""
     sections = [
         f"Commit {machine['git_rev']}, {machine['date_utc']} UTC; {machine['nproc']} cores "
         f"({machine['cpu']}), {machine['memory_gb']} GB memory, {machine['os']}; {machine['rustc']}; "
         f"Python {machine['python']}: {versions}.",
         f"Medians of {settings['runs']} run{'s' * (settings['runs'] > 1)} per engine and feed, each a fresh process, the engines taking turns in "
-        f"an order that rotates run by run; openhouse with --threads {settings['openhouse_threads']}, every "
+        f"an order that rotates run by run; openhouse{build} with --threads {settings['openhouse_threads']}, every "
         f"peer at its default (all cores). Feeds from `generate --seed {settings['seed']} --invalid "
         f"{settings['invalid']}`. Ratios are peer / openhouse: above 1 means openhouse is faster or smaller. "
         f"Peak RSS is the process's ru_maxrss (for a peer, its Python process). MB = 10^6 bytes.",
