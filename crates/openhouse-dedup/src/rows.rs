@@ -364,6 +364,12 @@ impl OpenHouseRows {
         self.at(self.starts[row])
     }
 
+    /// Where row `row` starts in the arena, as [`OpenHouseRows::at`] reads it: valid until
+    /// the rows are compacted.
+    pub(crate) fn address(&self, row: usize) -> u64 {
+        self.starts[row]
+    }
+
     /// Starts loading where row `row` starts.
     pub(crate) fn prefetch_start(&self, row: usize) {
         if let Some(start) = self.starts.get(row) {

@@ -22,6 +22,10 @@ pub enum TableError {
         /// The most a table holds.
         max: usize,
     },
+    /// A row reference holds a row's address in 60 bits: a partition's rows spread over more
+    /// than a million blocks of memory (256 GiB of rows) would not fit.
+    #[error("the open houses take more memory than one table addresses")]
+    TooManyBytes,
 }
 
 /// The latest version of each open house, in the table's order
@@ -36,8 +40,12 @@ pub struct Table {
     order: Vec<RowRef>,
 }
 
-/// A row of the table: its partition in the top bits, its row there in the others.
-type RowRef = u32;
+/// Where a row of the table is: its partition in the top bits, its address in the
+/// partition's arena in the others.
+type RowRef = u64;
+const ADDRESS_BITS: u32 = u64::BITS - PARTITIONS.trailing_zeros();
+const ADDRESS_MASK: u64 = (1 << ADDRESS_BITS) - 1;
+/// While sorting, a row is its partition in the top bits and its row number in the others.
 const ROW_BITS: u32 = u32::BITS - PARTITIONS.trailing_zeros();
 const ROW_MASK: u32 = (1 << ROW_BITS) - 1;
 
@@ -78,7 +86,31 @@ impl Table {
             .for_each(|run| {
                 run.sort_unstable_by(|a, b| row_of(a).key().cmp_text(&row_of(b).key()))
             });
-        let order = keys.par_iter().map(|&key| key as u32).collect();
+        // Resolved once here, each row's address saves every later visit a dependent trip to
+        // memory (the row's start, then the row).
+        let mut order = vec![0; keys.len()];
+        order
+            .par_chunks_mut(RESOLVE_CHUNK)
+            .zip(keys.par_chunks(RESOLVE_CHUNK))
+            .try_for_each(|(order, keys)| {
+                let split = |key: u128| {
+                    let place = key as u32;
+                    (place >> ROW_BITS, (place & ROW_MASK) as usize)
+                };
+                for (at, (resolved, &key)) in order.iter_mut().zip(keys).enumerate() {
+                    if let Some(&ahead) = keys.get(at + PREFETCH_DISTANCE) {
+                        let (partition, row) = split(ahead);
+                        partitions[partition as usize].prefetch_start(row);
+                    }
+                    let (partition, row) = split(key);
+                    let address = partitions[partition as usize].address(row);
+                    if address > ADDRESS_MASK {
+                        return Err(TableError::TooManyBytes);
+                    }
+                    *resolved = (u64::from(partition) << ADDRESS_BITS) | address;
+                }
+                Ok(())
+            })?;
         Ok(Table { partitions, order })
     }
 
@@ -97,9 +129,8 @@ impl Table {
     /// # Panics
     /// When `index` is not below [`Table::len`], as slice indexing does.
     pub fn row(&self, index: usize) -> TableRow<'_> {
-        let place = self.order[index];
         TableRow {
-            row: self.partitions[(place >> ROW_BITS) as usize].row((place & ROW_MASK) as usize),
+            row: self.row_at(self.order[index]),
         }
     }
 
@@ -107,22 +138,20 @@ impl Table {
     /// rows in the table's order (which jumps between partitions) need not wait for memory
     /// at each row. A hint only: it changes no result, and an index past the end is ignored.
     pub fn prefetch(&self, index: usize) {
-        // Two steps, as a row is found in two: where its bytes are (asked for twice as far
-        // ahead), then the bytes.
-        if let Some(&place) = self.order.get(index + PREFETCH_AHEAD) {
-            self.partitions[(place >> ROW_BITS) as usize]
-                .prefetch_start((place & ROW_MASK) as usize);
-        }
-        if let Some(&place) = self.order.get(index) {
-            let row =
-                self.partitions[(place >> ROW_BITS) as usize].row((place & ROW_MASK) as usize);
-            // A row spans two cache lines at most in real feeds.
-            for line in [0, 64] {
+        if let Some(&row) = self.order.get(index) {
+            let row = self.row_at(row);
+            // A real feed's row is about 100 bytes: three lines hold a row of up to 128 bytes
+            // wherever it starts.
+            for line in [0, 64, 127] {
                 if let Some(byte) = row.bytes().get(line) {
                     crate::prefetch(byte);
                 }
             }
         }
+    }
+
+    fn row_at(&self, row: RowRef) -> RowBytes<'_> {
+        self.partitions[(row >> ADDRESS_BITS) as usize].at(row & ADDRESS_MASK)
     }
 
     /// Every row in the table's order.
@@ -239,5 +268,7 @@ impl<'a> TableRow<'a> {
     }
 }
 
-/// How much further ahead [`Table::prefetch`] asks for where a row is than for the row.
-const PREFETCH_AHEAD: usize = 8;
+/// Rows whose addresses one task resolves.
+const RESOLVE_CHUNK: usize = 1 << 14;
+/// How many rows ahead the resolving asks for where a row starts.
+const PREFETCH_DISTANCE: usize = 16;

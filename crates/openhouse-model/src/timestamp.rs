@@ -257,13 +257,14 @@ fn civil_days(year: u32, month: u32, day: u32) -> Result<i64, TemporalError> {
     if day == 0 || day > month_days {
         return Err(TemporalError::OutOfRange);
     }
-    let (year, month, day) = (i64::from(year), i64::from(month), i64::from(day));
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let day_of_year = (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + day - 1;
+    // Counted from one 400-year era earlier, so that January and February of year 0 (in
+    // year -1 of the arithmetic) need no negative numbers: unsigned division by a constant
+    // is a multiplication, signed `div_euclid` needs corrections.
+    let year = year + 400 - u32::from(month <= 2);
+    let (era, year_of_era) = (year / 400, year % 400);
+    let day_of_year = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + day - 1;
     let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    Ok(era * 146_097 + day_of_era - 719_468)
+    Ok((i64::from(era) - 1) * 146_097 + i64::from(day_of_era) - 719_468)
 }
 
 fn calendar_date(year: u32, month: u32, day: u32) -> Result<Date, TemporalError> {
@@ -473,6 +474,23 @@ mod tests {
         );
         assert_eq!(date_from_days_since_epoch(i64::MAX), None);
         assert_eq!(date_from_days_since_epoch(100_000_000), None);
+    }
+
+    /// Every day of the first and last years that digits spell, where the arithmetic's era
+    /// and year boundaries fall: year 0's January and February count in the year before it.
+    #[test]
+    fn civil_days_agree_with_the_calendar_at_the_ends_of_the_range() {
+        let first = i64::from(days_since_epoch(parse_date("0000-01-01").unwrap()));
+        let last = i64::from(days_since_epoch(parse_date("9999-12-31").unwrap()));
+        for days in (first..first + 800).chain(last - 800..=last) {
+            let date = date_from_days_since_epoch(days).unwrap();
+            let computed = civil_days(
+                date.year() as u32,
+                u8::from(date.month()).into(),
+                date.day().into(),
+            );
+            assert_eq!(computed, Ok(days), "{date}");
+        }
     }
 
     proptest! {
