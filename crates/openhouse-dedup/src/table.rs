@@ -23,7 +23,7 @@ pub enum TableError {
         max: usize,
     },
     /// A row reference holds a row's address in 60 bits: a partition's rows spread over more
-    /// than a million blocks of memory (256 GiB of rows) would not fit.
+    /// than 2^20 blocks of memory (256 GiB of rows in blocks of 256 KiB) would not fit.
     #[error("the open houses take more memory than one table addresses")]
     TooManyBytes,
 }

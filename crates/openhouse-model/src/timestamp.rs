@@ -476,8 +476,8 @@ mod tests {
         assert_eq!(date_from_days_since_epoch(100_000_000), None);
     }
 
-    /// Every day of the first and last years that digits spell, where the arithmetic's era
-    /// and year boundaries fall: year 0's January and February count in the year before it.
+    /// Every day of the first and last 800 of years 0 to 9999, where the arithmetic's era and
+    /// year boundaries fall: year 0's January and February count in the year before it.
     #[test]
     fn civil_days_agree_with_the_calendar_at_the_ends_of_the_range() {
         let first = i64::from(days_since_epoch(parse_date("0000-01-01").unwrap()));
