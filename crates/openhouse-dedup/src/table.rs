@@ -52,7 +52,8 @@ const ROW_MASK: u32 = (1 << ROW_BITS) - 1;
 impl Table {
     /// Orders the rows of `partitions`: by date and the first eight bytes of the key, as one
     /// 128-bit number each (the row's place in its low bits), sorted in parallel; then, within
-    /// runs where date and prefix are equal, by the whole key.
+    /// runs where date and prefix are equal, by the whole key; then resolves each place to the
+    /// row's address.
     pub(crate) fn sorted(partitions: Vec<OpenHouseRows>) -> Result<Table, TableError> {
         let max = 1usize << ROW_BITS;
         if let Some(full) = partitions.iter().find(|partition| partition.len() > max) {
@@ -69,17 +70,16 @@ impl Table {
                     let row_bytes = partition.row(row);
                     // Flipping the sign bit makes the days order as unsigned numbers do.
                     let days = (row_bytes.date_days() as u32) ^ 0x8000_0000;
-                    let place = ((index as u32) << ROW_BITS) | row as u32;
                     (u128::from(days) << 96)
                         | (u128::from(row_bytes.key().prefix()) << 32)
-                        | u128::from(place)
+                        | u128::from(((index as u32) << ROW_BITS) | row as u32)
                 })
             })
             .collect();
         keys.par_sort_unstable();
-        let row_of = |key: &u128| -> RowBytes<'_> {
-            let place = *key as u32;
-            partitions[(place >> ROW_BITS) as usize].row((place & ROW_MASK) as usize)
+        let row_of = |&key: &u128| -> RowBytes<'_> {
+            let (partition, row) = place_of(key);
+            partitions[partition].row(row)
         };
         keys.par_chunk_by_mut(|a, b| a >> 32 == b >> 32)
             .filter(|run| run.len() > 1)
@@ -93,21 +93,17 @@ impl Table {
             .par_chunks_mut(RESOLVE_CHUNK)
             .zip(keys.par_chunks(RESOLVE_CHUNK))
             .try_for_each(|(order, keys)| {
-                let split = |key: u128| {
-                    let place = key as u32;
-                    (place >> ROW_BITS, (place & ROW_MASK) as usize)
-                };
                 for (at, (resolved, &key)) in order.iter_mut().zip(keys).enumerate() {
                     if let Some(&ahead) = keys.get(at + PREFETCH_DISTANCE) {
-                        let (partition, row) = split(ahead);
-                        partitions[partition as usize].prefetch_start(row);
+                        let (partition, row) = place_of(ahead);
+                        partitions[partition].prefetch_start(row);
                     }
-                    let (partition, row) = split(key);
-                    let address = partitions[partition as usize].address(row);
+                    let (partition, row) = place_of(key);
+                    let address = partitions[partition].address(row);
                     if address > ADDRESS_MASK {
                         return Err(TableError::TooManyBytes);
                     }
-                    *resolved = (u64::from(partition) << ADDRESS_BITS) | address;
+                    *resolved = ((partition as u64) << ADDRESS_BITS) | address;
                 }
                 Ok(())
             })?;
@@ -266,6 +262,12 @@ impl<'a> TableRow<'a> {
             .cmp(&(other.date_days(), other.key().prefix()))
             .then_with(|| self.key().cmp_text(&other.key()))
     }
+}
+
+/// The partition and row number in the low 32 bits of a sort key.
+fn place_of(key: u128) -> (usize, usize) {
+    let place = key as u32;
+    ((place >> ROW_BITS) as usize, (place & ROW_MASK) as usize)
 }
 
 /// Rows whose addresses one task resolves.
