@@ -8,7 +8,8 @@ use std::sync::OnceLock;
 use libfuzzer_sys::fuzz_target;
 use openhouse_parquet::{ParquetFile, ParquetFiles, fold_insight_rows, read_insight_rows};
 
-/// The file each input is written to: one per process, in memory when /dev/shm exists.
+/// The file each input is written to and removed from: one name per process, in memory
+/// when /dev/shm exists.
 fn scratch() -> &'static PathBuf {
     static PATH: OnceLock<PathBuf> = OnceLock::new();
     PATH.get_or_init(|| {
@@ -49,6 +50,9 @@ fuzz_target!(|data: &[u8]| {
             left
         },
     );
+    // libFuzzer ends the process with `exit`, past any destructor, so the file goes after
+    // each input; otherwise every run would leave one behind.
+    std::fs::remove_file(path).expect("the scratch file can be removed");
     match (read, folded) {
         (Ok(summary), Ok((rows, folded_summary))) => {
             assert_eq!(summary, folded_summary, "both readers count alike");
