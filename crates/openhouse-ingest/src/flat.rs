@@ -3,13 +3,18 @@
 //! (escapes, control characters, nested values, malformed text, invalid UTF-8) is left to
 //! simd-json, so this scanner only ever has to recognise, never to report an error.
 //!
-//! The text is not checked as UTF-8 as a whole: outside strings the scanner accepts only
-//! ASCII bytes, and a string is checked only when its block masks found a byte of 0x80 or
-//! above in it, so an ASCII record (every record of the 1M benchmark feeds) is read in one pass.
+//! A record is read one of two ways. An ASCII record of at most a kilobyte with no
+//! backslash (every record of the benchmark feeds) is read from its blocks' masks alone:
+//! each string runs from one quote to the next ([`scan_plain_object`]). Any other text is
+//! read with a cursor that searches for each string's end ([`scan_by_cursor`]), which
+//! decides every text; the first way only takes the texts it can read exactly as the second
+//! does. Neither checks the text as UTF-8 as a whole: outside strings only ASCII bytes are
+//! accepted, and a string is checked only when its block masks found a byte of 0x80 or
+//! above in it.
 
 use openhouse_model::{Field, JsonType, RawRecord, RawValue};
 
-use crate::mask::{BLOCK, as_block};
+use crate::mask::{BLOCK, as_block, prefix_xor};
 #[cfg(target_arch = "x86_64")]
 use crate::mask::{by_instruction_set, lane_mask, lane_mask_avx2};
 use crate::parse::number_token;
@@ -17,6 +22,200 @@ use crate::parse::number_token;
 /// The record's nine fields when `text` is a flat object this scanner reads exactly as
 /// simd-json would; `None` when simd-json must decide.
 pub(crate) fn scan_flat_object(text: &[u8]) -> Option<RawRecord<'_>> {
+    scan_plain_object(text).or_else(|| scan_by_cursor(text))
+}
+
+/// The longest text [`scan_plain_object`] reads, in blocks: a benchmark record is 326 bytes
+/// as NDJSON and about 400 in a pretty-printed array.
+const PLAIN_MAX_BLOCKS: usize = 16;
+
+/// The common record, read from its blocks' masks: a text of at most [`PLAIN_MAX_BLOCKS`]
+/// blocks with no backslash, no byte of 0x80 or above, and no control byte inside a string
+/// has every string running from one quote to the next. All its blocks are classified
+/// first, together; the walk then takes each string from the quotes' bits in order, with
+/// no search per string and no look at the byte a search stops at. `None` for anything
+/// else, which [`scan_by_cursor`] decides: as that scanner decides every text, this one
+/// need only agree with it on the texts it reads, which a property test checks.
+pub(crate) fn scan_plain_object(text: &[u8]) -> Option<RawRecord<'_>> {
+    let blocks = text.len().div_ceil(BLOCK);
+    if blocks > PLAIN_MAX_BLOCKS {
+        return None;
+    }
+    let mut quotes = [0u64; PLAIN_MAX_BLOCKS];
+    let mut refused = 0;
+    let mut in_string_carry = 0u64;
+    for (index, block) in text.chunks(BLOCK).enumerate() {
+        let found = as_block(block, string_bytes);
+        // With no backslash, no quote is escaped: the bytes from each odd quote to the next
+        // are a string's.
+        let in_string = prefix_xor(found.quotes) ^ in_string_carry;
+        in_string_carry = ((in_string as i64) >> 63) as u64;
+        refused |= found.escapes_and_non_ascii | (found.controls & in_string);
+        quotes[index] = found.quotes;
+    }
+    if refused != 0 {
+        return None;
+    }
+    read_plain_object(text, &mut Quotes::new(quotes, blocks))
+}
+
+/// The walk of [`scan_plain_object`]; `None` at anything but a flat object.
+fn read_plain_object<'a>(text: &'a [u8], quotes: &mut Quotes) -> Option<RawRecord<'a>> {
+    let skip_whitespace = |at| skip_whitespace(text, at);
+    let mut at = skip_whitespace(0);
+    (text.get(at) == Some(&b'{')).then_some(())?;
+    at = skip_whitespace(at + 1);
+    let mut raw = RawRecord::default();
+    if text.get(at) == Some(&b'}') {
+        at += 1;
+    } else {
+        loop {
+            let key;
+            (key, at) = quoted(text, quotes, at)?;
+            at = skip_whitespace(at);
+            (text.get(at) == Some(&b':')).then_some(())?;
+            at = skip_whitespace(at + 1);
+            let value;
+            (value, at) = match text.get(at)? {
+                b'"' => quoted(text, quotes, at).map(|(body, end)| (RawValue::Str(body), end))?,
+                _ => scalar(text, at)?,
+            };
+            if let Some(field) = Field::from_name(key) {
+                raw.set(field, value);
+            }
+            at = skip_whitespace(at);
+            match text.get(at)? {
+                b',' => at = skip_whitespace(at + 1),
+                b'}' => {
+                    at += 1;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+    }
+    (skip_whitespace(at) == text.len()).then_some(raw)
+}
+
+/// The string whose opening quote is at `at`, and where its closing quote ends: the next
+/// two quotes must be that opening one and the closing one.
+#[inline(always)]
+fn quoted<'a>(text: &'a [u8], quotes: &mut Quotes, at: usize) -> Option<(&'a str, usize)> {
+    if quotes.next()? != at {
+        return None;
+    }
+    let close = quotes.next()?;
+    // SAFETY: the text has no byte of 0x80 or above (its masks found none): it is ASCII,
+    // which is UTF-8.
+    let body = unsafe { std::str::from_utf8_unchecked(&text[at + 1..close]) };
+    Some((body, close + 1))
+}
+
+/// `null`, `true`, `false` or a number at `at`, and where it ends; `None` for a string, a
+/// container or anything malformed. What follows it is the caller's to check.
+#[inline(always)]
+fn scalar(text: &[u8], at: usize) -> Option<(RawValue<'_>, usize)> {
+    let literal = |word: &[u8], value| {
+        text[at..]
+            .starts_with(word)
+            .then(|| (value, at + word.len()))
+    };
+    match *text.get(at)? {
+        b'n' => literal(b"null", RawValue::Null),
+        b't' => literal(b"true", RawValue::Other(JsonType::Bool)),
+        b'f' => literal(b"false", RawValue::Other(JsonType::Bool)),
+        b'-' | b'0'..=b'9' => {
+            let (length, is_number) = number_token(&text[at..]);
+            is_number.then_some((RawValue::Other(JsonType::Number), at + length))
+        }
+        _ => None,
+    }
+}
+
+/// Where the first byte at or after `at` that is not one of JSON's four whitespace bytes
+/// is, or the text's length. Compact NDJSON has no whitespace, so most calls end at the
+/// first byte; a pretty-printed array indents each field by a line end and eight spaces or
+/// so, which are skipped sixteen bytes at a time.
+#[inline(always)]
+fn skip_whitespace(text: &[u8], mut at: usize) -> usize {
+    let is_whitespace = |byte: Option<&u8>| matches!(byte, Some(b' ' | b'\n' | b'\r' | b'\t'));
+    if !is_whitespace(text.get(at)) {
+        return at.min(text.len());
+    }
+    at += 1;
+    while let Some(lane) = text.get(at..at + 16) {
+        let not_whitespace = !whitespace_mask(lane);
+        if not_whitespace != 0 {
+            return at + not_whitespace.trailing_zeros() as usize;
+        }
+        at += 16;
+    }
+    while is_whitespace(text.get(at)) {
+        at += 1;
+    }
+    at
+}
+
+/// Bit `i` set when byte `i` of the 16 is whitespace; the bits above 16 are set.
+#[cfg(target_arch = "x86_64")]
+fn whitespace_mask(lane: &[u8]) -> u32 {
+    use std::arch::x86_64::{__m128i, _mm_loadu_si128};
+    debug_assert_eq!(lane.len(), 16);
+    // SAFETY: `lane` is 16 readable bytes; `_mm_loadu_si128` has no alignment demand.
+    let bytes = unsafe { _mm_loadu_si128(lane.as_ptr().cast::<__m128i>()) };
+    // SAFETY: SSE2 is part of every x86_64 processor.
+    let whitespace = unsafe { lane_mask(bytes, b' ', b'\t') | lane_mask(bytes, b'\n', b'\r') };
+    whitespace as u32 | !0xFFFF
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn whitespace_mask(lane: &[u8]) -> u32 {
+    lane.iter()
+        .enumerate()
+        .fold(!0xFFFF, |mask, (index, byte)| {
+            mask | u32::from(matches!(byte, b' ' | b'\n' | b'\r' | b'\t')) << index
+        })
+}
+
+/// The quotes of a text, in order, from its blocks' masks.
+struct Quotes {
+    masks: [u64; PLAIN_MAX_BLOCKS],
+    blocks: usize,
+    /// The block `current` came from.
+    block: usize,
+    /// That block's quotes not yet taken: kept apart from `masks`, in a register, as every
+    /// string takes two.
+    current: u64,
+}
+
+impl Quotes {
+    fn new(masks: [u64; PLAIN_MAX_BLOCKS], blocks: usize) -> Quotes {
+        Quotes {
+            masks,
+            blocks,
+            block: 0,
+            current: masks[0],
+        }
+    }
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<usize> {
+        while self.current == 0 {
+            self.block += 1;
+            if self.block >= self.blocks {
+                return None;
+            }
+            self.current = self.masks[self.block];
+        }
+        let bit = self.current.trailing_zeros() as usize;
+        self.current &= self.current - 1;
+        Some(self.block * BLOCK + bit)
+    }
+}
+
+/// The record's nine fields as [`scan_flat_object`] returns them, read with a cursor that
+/// searches for each string's end: any text.
+pub(crate) fn scan_by_cursor(text: &[u8]) -> Option<RawRecord<'_>> {
     let mut cursor = Cursor {
         text,
         at: 0,
@@ -117,11 +316,7 @@ impl<'a> Cursor<'a> {
 
     /// JSON's four whitespace bytes, and no others.
     fn skip_whitespace(&mut self) {
-        // A byte at a time: runs are short (one space after a colon, an indentation), and a
-        // search of the block's mask measured slower on a pretty-printed array.
-        while matches!(self.peek(), Some(b' ' | b'\n' | b'\r' | b'\t')) {
-            self.at += 1;
-        }
+        self.at = skip_whitespace(self.text, self.at);
     }
 
     /// The text up to the closing quote, which is consumed; `None` at an escape or a control
@@ -156,102 +351,108 @@ impl<'a> Cursor<'a> {
     /// A string, `null`, `true`, `false` or a number; `None` for a container or anything
     /// malformed. What follows a scalar is the caller's to check, as after a string.
     fn value(&mut self) -> Option<RawValue<'a>> {
-        match self.peek()? {
-            b'"' => {
-                self.at += 1;
-                self.string_body().map(RawValue::Str)
-            }
-            b'n' => self.literal("null", RawValue::Null),
-            b't' => self.literal("true", RawValue::Other(JsonType::Bool)),
-            b'f' => self.literal("false", RawValue::Other(JsonType::Bool)),
-            b'-' | b'0'..=b'9' => {
-                let (length, is_number) = number_token(&self.text[self.at..]);
-                self.at += length;
-                is_number.then_some(RawValue::Other(JsonType::Number))
-            }
-            _ => None,
+        if self.peek()? == b'"' {
+            self.at += 1;
+            return self.string_body().map(RawValue::Str);
         }
-    }
-
-    fn literal(&mut self, word: &str, value: RawValue<'a>) -> Option<RawValue<'a>> {
-        self.text[self.at..].starts_with(word.as_bytes()).then(|| {
-            self.at += word.len();
-            value
-        })
+        let (value, end) = scalar(self.text, self.at)?;
+        self.at = end;
+        Some(value)
     }
 }
 
 /// Bit `i` set when byte `i` of `block` (at most 64 bytes) is a quote, a backslash, below
 /// 0x20 or 0x80 and above. A short block is padded with spaces, which are none of these.
 fn special_mask(block: &[u8]) -> u64 {
-    as_block(block, special_mask_block)
+    as_block(block, string_bytes).all()
 }
 
-/// A byte that ends a string's plain run: the definition the masks are tested against.
-#[cfg(any(test, not(target_arch = "x86_64")))]
-fn is_special(byte: u8) -> bool {
-    // Below 0x20 a control character, 0x80 and above not ASCII.
-    byte == b'"' || byte == b'\\' || !(0x20..0x80).contains(&byte)
+/// Where the bytes that matter inside a string are in one block, by kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct StringBytes {
+    quotes: u64,
+    /// Backslashes, and bytes of 0x80 and above.
+    escapes_and_non_ascii: u64,
+    /// Bytes below 0x20: JSON's whitespace outside strings, an error inside them.
+    controls: u64,
+}
+
+impl StringBytes {
+    fn all(self) -> u64 {
+        self.quotes | self.escapes_and_non_ascii | self.controls
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
-fn special_mask_block(block: &[u8; BLOCK]) -> u64 {
-    by_instruction_set(block, special_mask_avx2, special_mask_sse2)
+fn string_bytes(block: &[u8; BLOCK]) -> StringBytes {
+    by_instruction_set(block, string_bytes_avx2, string_bytes_sse2)
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-fn special_mask_block(block: &[u8; BLOCK]) -> u64 {
-    special_mask_bytewise(block)
+fn string_bytes(block: &[u8; BLOCK]) -> StringBytes {
+    string_bytes_bytewise(block)
 }
 
-/// The mask a byte at a time: the definition the vector versions are tested against.
+/// The masks a byte at a time: the definition the vector versions are tested against.
 #[cfg(any(test, not(target_arch = "x86_64")))]
-fn special_mask_bytewise(block: &[u8]) -> u64 {
-    block.iter().enumerate().fold(0, |mask, (index, &byte)| {
-        mask | u64::from(is_special(byte)) << index
-    })
+fn string_bytes_bytewise(block: &[u8]) -> StringBytes {
+    let mut found = StringBytes::default();
+    for (index, &byte) in block.iter().enumerate() {
+        let bit = 1u64 << index;
+        match byte {
+            b'"' => found.quotes |= bit,
+            b'\\' | 0x80.. => found.escapes_and_non_ascii |= bit,
+            ..0x20 => found.controls |= bit,
+            _ => {}
+        }
+    }
+    found
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "sse2")]
-fn special_mask_sse2(block: &[u8; BLOCK]) -> u64 {
+fn string_bytes_sse2(block: &[u8; BLOCK]) -> StringBytes {
     use std::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128,
-        _mm_set1_epi8,
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_set1_epi8,
     };
-    let mut mask = 0;
+    let mut found = StringBytes::default();
     for (index, lane) in block.chunks_exact(16).enumerate() {
         // SAFETY: `lane` is 16 readable bytes; `_mm_loadu_si128` has no alignment demand.
         let bytes = unsafe { _mm_loadu_si128(lane.as_ptr().cast::<__m128i>()) };
         // Unsigned `byte <= 0x1f` is `min(byte, 0x1f) == byte`.
-        let control = _mm_cmpeq_epi8(_mm_min_epu8(bytes, _mm_set1_epi8(0x1f)), bytes);
+        let controls = _mm_cmpeq_epi8(_mm_min_epu8(bytes, _mm_set1_epi8(0x1f)), bytes);
+        let shift = 16 * index;
+        found.quotes |= lane_mask(bytes, b'"', b'"') << shift;
         // The sign bit of each byte is the non-ASCII test.
-        let special = lane_mask(bytes, b'"', b'\\')
-            | u64::from(_mm_movemask_epi8(_mm_or_si128(control, bytes)) as u16);
-        mask |= special << (16 * index);
+        found.escapes_and_non_ascii |=
+            (lane_mask(bytes, b'\\', b'\\') | u64::from(_mm_movemask_epi8(bytes) as u16)) << shift;
+        found.controls |= u64::from(_mm_movemask_epi8(controls) as u16) << shift;
     }
-    mask
+    found
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn special_mask_avx2(block: &[u8; BLOCK]) -> u64 {
+fn string_bytes_avx2(block: &[u8; BLOCK]) -> StringBytes {
     use std::arch::x86_64::{
         __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_min_epu8, _mm256_movemask_epi8,
-        _mm256_or_si256, _mm256_set1_epi8,
+        _mm256_set1_epi8,
     };
-    let mut mask = 0;
+    let mut found = StringBytes::default();
     for (index, lane) in block.chunks_exact(32).enumerate() {
         // SAFETY: `lane` is 32 readable bytes; `_mm256_loadu_si256` has no alignment demand.
         let bytes = unsafe { _mm256_loadu_si256(lane.as_ptr().cast::<__m256i>()) };
         // Unsigned `byte <= 0x1f` is `min(byte, 0x1f) == byte`.
-        let control = _mm256_cmpeq_epi8(_mm256_min_epu8(bytes, _mm256_set1_epi8(0x1f)), bytes);
+        let controls = _mm256_cmpeq_epi8(_mm256_min_epu8(bytes, _mm256_set1_epi8(0x1f)), bytes);
+        let shift = 32 * index;
+        found.quotes |= lane_mask_avx2(bytes, b'"', b'"') << shift;
         // The sign bit of each byte is the non-ASCII test.
-        let special = lane_mask_avx2(bytes, b'"', b'\\')
-            | u64::from(_mm256_movemask_epi8(_mm256_or_si256(control, bytes)) as u32);
-        mask |= special << (32 * index);
+        found.escapes_and_non_ascii |= (lane_mask_avx2(bytes, b'\\', b'\\')
+            | u64::from(_mm256_movemask_epi8(bytes) as u32))
+            << shift;
+        found.controls |= u64::from(_mm256_movemask_epi8(controls) as u32) << shift;
     }
-    mask
+    found
 }
 
 #[cfg(test)]
@@ -262,22 +463,35 @@ mod tests {
     proptest! {
         #[test]
         fn blocks_are_classified_as_a_byte_loop_classifies_them(
-            bytes in prop::collection::vec(prop::sample::select(b"a\"\\\x00\x1f\x20\x7f\xff9".to_vec()), 0..=64),
+            bytes in prop::collection::vec(prop::sample::select(b"a\"\\\x00\x1f\x20\x7f\x80\xff\n\r\t\x0b9".to_vec()), 0..=64),
         ) {
             let mut padded = [b' '; BLOCK];
             padded[..bytes.len()].copy_from_slice(&bytes);
-            let expected = special_mask_bytewise(&padded);
-            prop_assert_eq!(special_mask(&bytes), expected);
-            // Each instruction set on its own, whichever `special_mask` chose.
+            let expected = string_bytes_bytewise(&padded);
+            prop_assert_eq!(as_block(&bytes, string_bytes), expected);
+            // Each instruction set on its own, whichever `string_bytes` chose.
             #[cfg(target_arch = "x86_64")]
             {
                 // SAFETY: SSE2 is part of every x86_64 processor.
-                prop_assert_eq!(unsafe { special_mask_sse2(&padded) }, expected);
+                prop_assert_eq!(unsafe { string_bytes_sse2(&padded) }, expected);
                 if std::arch::is_x86_feature_detected!("avx2") {
                     // SAFETY: the processor has AVX2, checked just above.
-                    prop_assert_eq!(unsafe { special_mask_avx2(&padded) }, expected);
+                    prop_assert_eq!(unsafe { string_bytes_avx2(&padded) }, expected);
                 }
             }
+        }
+
+        #[test]
+        fn whitespace_is_skipped_as_a_byte_loop_skips_it(
+            bytes in prop::collection::vec(prop::sample::select(b"  \n\r\ta\x0b\"".to_vec()), 0..80),
+            start in 0usize..80,
+        ) {
+            let start = start.min(bytes.len());
+            let slow = bytes[start..]
+                .iter()
+                .position(|byte| !matches!(byte, b' ' | b'\n' | b'\r' | b'\t'))
+                .map_or(bytes.len(), |found| start + found);
+            prop_assert_eq!(skip_whitespace(&bytes, start), slow);
         }
 
         #[test]
@@ -290,7 +504,7 @@ mod tests {
             let mut special = SpecialBytes::default();
             for start in starts {
                 let start = start.min(bytes.len());
-                let slow = bytes[start..].iter().position(|&b| is_special(b)).map(|found| start + found);
+                let slow = bytes[start..].iter().position(|&b| b == b'"' || b == b'\\' || !(0x20..0x80).contains(&b)).map(|found| start + found);
                 prop_assert_eq!(special.first_from(&bytes, start), slow);
             }
         }

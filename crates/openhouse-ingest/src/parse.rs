@@ -4,6 +4,8 @@
 use std::borrow::Cow;
 
 use crate::flat::scan_flat_object;
+#[cfg(test)]
+use crate::flat::{scan_by_cursor, scan_plain_object};
 use openhouse_model::{
     Field, JsonType, OpenHouseFields, Position, Problem, Problems, RawRecord, RawValue, validate,
 };
@@ -490,6 +492,19 @@ mod tests {
             proptest::prop_assert!(scan_flat_object(&text).is_some());
             let (fast, simd_json) = fast_and_simd_json_verdicts(&text);
             proptest::prop_assert_eq!(fast, simd_json);
+        }
+
+        /// The reading by masks reads a record as the cursor does, whenever it reads it at
+        /// all; and it reads every ASCII flat object of plain pieces short enough for it.
+        #[test]
+        fn the_plain_reading_equals_the_cursor_reading(text in json_text(true), plain in json_text(false)) {
+            if let Some(raw) = scan_plain_object(&text) {
+                proptest::prop_assert_eq!(Some(raw), scan_by_cursor(&text));
+            }
+            if plain.is_ascii() && plain.len() <= 1024 {
+                proptest::prop_assert_eq!(scan_plain_object(&plain), scan_by_cursor(&plain));
+                proptest::prop_assert!(scan_plain_object(&plain).is_some());
+            }
         }
     }
 
