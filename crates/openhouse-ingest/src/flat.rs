@@ -61,10 +61,10 @@ pub(crate) fn scan_plain_object(text: &[u8]) -> Option<RawRecord<'_>> {
 
 /// The walk of [`scan_plain_object`]; `None` at anything but a flat object.
 fn read_plain_object<'a>(text: &'a [u8], quotes: &mut Quotes) -> Option<RawRecord<'a>> {
-    let skip_whitespace = |at| skip_whitespace(text, at);
-    let mut at = skip_whitespace(0);
+    let skip = |at| skip_whitespace(text, at);
+    let mut at = skip(0);
     (text.get(at) == Some(&b'{')).then_some(())?;
-    at = skip_whitespace(at + 1);
+    at = skip(at + 1);
     let mut raw = RawRecord::default();
     if text.get(at) == Some(&b'}') {
         at += 1;
@@ -72,9 +72,9 @@ fn read_plain_object<'a>(text: &'a [u8], quotes: &mut Quotes) -> Option<RawRecor
         loop {
             let key;
             (key, at) = quoted(text, quotes, at)?;
-            at = skip_whitespace(at);
+            at = skip(at);
             (text.get(at) == Some(&b':')).then_some(())?;
-            at = skip_whitespace(at + 1);
+            at = skip(at + 1);
             let value;
             (value, at) = match text.get(at)? {
                 b'"' => quoted(text, quotes, at).map(|(body, end)| (RawValue::Str(body), end))?,
@@ -83,9 +83,9 @@ fn read_plain_object<'a>(text: &'a [u8], quotes: &mut Quotes) -> Option<RawRecor
             if let Some(field) = Field::from_name(key) {
                 raw.set(field, value);
             }
-            at = skip_whitespace(at);
+            at = skip(at);
             match text.get(at)? {
-                b',' => at = skip_whitespace(at + 1),
+                b',' => at = skip(at + 1),
                 b'}' => {
                     at += 1;
                     break;
@@ -94,7 +94,7 @@ fn read_plain_object<'a>(text: &'a [u8], quotes: &mut Quotes) -> Option<RawRecor
             }
         }
     }
-    (skip_whitespace(at) == text.len()).then_some(raw)
+    (skip(at) == text.len()).then_some(raw)
 }
 
 /// The string whose opening quote is at `at`, and where its closing quote ends: the next
