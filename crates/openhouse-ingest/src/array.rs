@@ -23,8 +23,8 @@
 use rayon::prelude::*;
 
 use crate::mask::{BLOCK, classify, escaped, prefix_xor};
-use crate::sequential::{ArrayStart, skip_whitespace};
-use crate::split::{RecordSpan, is_json_whitespace};
+use crate::sequential::ArrayStart;
+use crate::split::{RecordSpan, is_json_whitespace, skip_whitespace};
 
 /// The elements of one window of an array, window-relative.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -18,6 +18,7 @@ use crate::mask::{BLOCK, as_block, prefix_xor};
 #[cfg(target_arch = "x86_64")]
 use crate::mask::{by_instruction_set, lane_mask, lane_mask_avx2};
 use crate::parse::number_token;
+use crate::split::skip_whitespace;
 
 /// The record's nine fields when `text` is a flat object this scanner reads exactly as
 /// simd-json would; `None` when simd-json must decide.
@@ -27,7 +28,7 @@ pub(crate) fn scan_flat_object(text: &[u8]) -> Option<RawRecord<'_>> {
 
 /// The longest text [`scan_plain_object`] reads, in blocks: a benchmark record is 326 bytes
 /// as NDJSON and about 400 in a pretty-printed array.
-const PLAIN_MAX_BLOCKS: usize = 16;
+pub(crate) const PLAIN_MAX_BLOCKS: usize = 16;
 
 /// The common record, read from its blocks' masks: a text of at most [`PLAIN_MAX_BLOCKS`]
 /// blocks with no backslash, no byte of 0x80 or above, and no control byte inside a string
@@ -130,51 +131,6 @@ fn scalar(text: &[u8], at: usize) -> Option<(RawValue<'_>, usize)> {
         }
         _ => None,
     }
-}
-
-/// Where the first byte at or after `at` that is not one of JSON's four whitespace bytes
-/// is, or the text's length. Compact NDJSON has no whitespace, so most calls end at the
-/// first byte; a pretty-printed array indents each field by a line end and eight spaces or
-/// so, which are skipped sixteen bytes at a time.
-#[inline(always)]
-fn skip_whitespace(text: &[u8], mut at: usize) -> usize {
-    let is_whitespace = |byte: Option<&u8>| matches!(byte, Some(b' ' | b'\n' | b'\r' | b'\t'));
-    if !is_whitespace(text.get(at)) {
-        return at.min(text.len());
-    }
-    at += 1;
-    while let Some(lane) = text.get(at..at + 16) {
-        let not_whitespace = !whitespace_mask(lane);
-        if not_whitespace != 0 {
-            return at + not_whitespace.trailing_zeros() as usize;
-        }
-        at += 16;
-    }
-    while is_whitespace(text.get(at)) {
-        at += 1;
-    }
-    at
-}
-
-/// Bit `i` set when byte `i` of the 16 is whitespace; the bits above 16 are set.
-#[cfg(target_arch = "x86_64")]
-fn whitespace_mask(lane: &[u8]) -> u32 {
-    use std::arch::x86_64::{__m128i, _mm_loadu_si128};
-    debug_assert_eq!(lane.len(), 16);
-    // SAFETY: `lane` is 16 readable bytes; `_mm_loadu_si128` has no alignment demand.
-    let bytes = unsafe { _mm_loadu_si128(lane.as_ptr().cast::<__m128i>()) };
-    // SAFETY: SSE2 is part of every x86_64 processor.
-    let whitespace = unsafe { lane_mask(bytes, b' ', b'\t') | lane_mask(bytes, b'\n', b'\r') };
-    whitespace as u32 | !0xFFFF
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-fn whitespace_mask(lane: &[u8]) -> u32 {
-    lane.iter()
-        .enumerate()
-        .fold(!0xFFFF, |mask, (index, byte)| {
-            mask | u32::from(matches!(byte, b' ' | b'\n' | b'\r' | b'\t')) << index
-        })
 }
 
 /// The quotes of a text, in order, from its blocks' masks.
@@ -482,19 +438,6 @@ mod tests {
         }
 
         #[test]
-        fn whitespace_is_skipped_as_a_byte_loop_skips_it(
-            bytes in prop::collection::vec(prop::sample::select(b"  \n\r\ta\x0b\"".to_vec()), 0..80),
-            start in 0usize..80,
-        ) {
-            let start = start.min(bytes.len());
-            let slow = bytes[start..]
-                .iter()
-                .position(|byte| !matches!(byte, b' ' | b'\n' | b'\r' | b'\t'))
-                .map_or(bytes.len(), |found| start + found);
-            prop_assert_eq!(skip_whitespace(&bytes, start), slow);
-        }
-
-        #[test]
         fn special_bytes_are_found_as_a_byte_loop_finds_them(
             bytes in prop::collection::vec(prop::sample::select(b"a\"\\\x00\x1f\x20\x7f\xff9".to_vec()), 0..200),
             starts in prop::collection::vec(0usize..200, 1..6),
@@ -504,7 +447,7 @@ mod tests {
             let mut special = SpecialBytes::default();
             for start in starts {
                 let start = start.min(bytes.len());
-                let slow = bytes[start..].iter().position(|&b| b == b'"' || b == b'\\' || !(0x20..0x80).contains(&b)).map(|found| start + found);
+                let slow = bytes[start..].iter().position(|&b| string_bytes_bytewise(&[b]).all() != 0).map(|found| start + found);
                 prop_assert_eq!(special.first_from(&bytes, start), slow);
             }
         }

@@ -466,8 +466,8 @@ impl Run<'_, '_> {
             // No whole record yet: the window must grow, within the cap on one record.
             if window.len() > self.options.max_record_bytes {
                 let record_start = match array {
-                    Some(ArrayState::Open) => sequential::skip_whitespace(window, 1),
-                    Some(_) => sequential::skip_whitespace(window, 0),
+                    Some(ArrayState::Open) => split::skip_whitespace(window, 1),
+                    Some(_) => split::skip_whitespace(window, 0),
                     None => 0,
                 };
                 return Err(self.too_large(record_start));
@@ -503,7 +503,7 @@ impl Run<'_, '_> {
             ArrayState::Open => ArrayStart::Open,
             ArrayState::AfterComma => ArrayStart::AfterComma,
             ArrayState::Closed => {
-                let rest = sequential::skip_whitespace(window, 0);
+                let rest = split::skip_whitespace(window, 0);
                 if rest < window.len() {
                     return Err(self.malformed(
                         window,

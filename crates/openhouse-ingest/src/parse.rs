@@ -5,7 +5,9 @@ use std::borrow::Cow;
 
 use crate::flat::scan_flat_object;
 #[cfg(test)]
-use crate::flat::{scan_by_cursor, scan_plain_object};
+use crate::flat::{PLAIN_MAX_BLOCKS, scan_by_cursor, scan_plain_object};
+#[cfg(test)]
+use crate::mask::BLOCK;
 use openhouse_model::{
     Field, JsonType, OpenHouseFields, Position, Problem, Problems, RawRecord, RawValue, validate,
 };
@@ -501,7 +503,7 @@ mod tests {
             if let Some(raw) = scan_plain_object(&text) {
                 proptest::prop_assert_eq!(Some(raw), scan_by_cursor(&text));
             }
-            if plain.is_ascii() && plain.len() <= 1024 {
+            if plain.is_ascii() && plain.len() <= PLAIN_MAX_BLOCKS * BLOCK {
                 proptest::prop_assert_eq!(scan_plain_object(&plain), scan_by_cursor(&plain));
                 proptest::prop_assert!(scan_plain_object(&plain).is_some());
             }

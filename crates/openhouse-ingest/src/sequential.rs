@@ -4,7 +4,7 @@
 
 use memchr::memchr2;
 
-use crate::split::is_json_whitespace;
+use crate::split::{is_json_whitespace, skip_whitespace};
 
 /// A problem with the array's own grammar: where, and what was expected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,13 +125,6 @@ fn finish(bytes: &[u8], after_close: usize) -> Result<usize, GrammarError> {
         });
     }
     Ok(after_close)
-}
-
-pub(crate) fn skip_whitespace(bytes: &[u8], mut at: usize) -> usize {
-    while at < bytes.len() && is_json_whitespace(bytes[at]) {
-        at += 1;
-    }
-    at
 }
 
 /// The end of the JSON value starting at `start`: a container to its matching bracket, a
