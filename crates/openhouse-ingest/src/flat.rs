@@ -20,10 +20,12 @@ use crate::mask::{by_instruction_set, lane_mask, lane_mask_avx2};
 use crate::parse::number_token;
 use crate::split::skip_whitespace;
 
-/// The record's nine fields when `text` is a flat object this scanner reads exactly as
-/// simd-json would; `None` when simd-json must decide.
-pub(crate) fn scan_flat_object(text: &[u8]) -> Option<RawRecord<'_>> {
-    scan_plain_object(text).or_else(|| scan_by_cursor(text))
+/// Whether `text` is a flat object this scanner reads exactly as simd-json would, its nine
+/// fields then in `raw`; `false` when simd-json must decide. The record is filled in place,
+/// not returned: it is 224 bytes, and each copy of it on the way out cost a `memcpy` call
+/// per record.
+pub(crate) fn scan_flat_object<'a>(text: &'a [u8], raw: &mut RawRecord<'a>) -> bool {
+    scan_plain_object(text, raw) || scan_by_cursor(text, raw)
 }
 
 /// The longest text [`scan_plain_object`] reads, in blocks: a benchmark record is 326 bytes
@@ -36,37 +38,43 @@ pub(crate) const PLAIN_MAX_BLOCKS: usize = 16;
 /// first, together; the walk then takes each string from the quotes' bits in order, with
 /// no search per string and no look at the byte a search stops at. `None` for anything
 /// else, which [`scan_by_cursor`] decides: as that scanner decides every text, this one
-/// need only agree with it on the texts it reads, which a property test checks.
-pub(crate) fn scan_plain_object(text: &[u8]) -> Option<RawRecord<'_>> {
+/// need only agree with it on the texts it reads, which a property test checks. `raw` is
+/// reset and filled as [`scan_flat_object`] fills it.
+pub(crate) fn scan_plain_object<'a>(text: &'a [u8], raw: &mut RawRecord<'a>) -> bool {
     let blocks = text.len().div_ceil(BLOCK);
     if blocks > PLAIN_MAX_BLOCKS {
-        return None;
+        return false;
     }
     let mut quotes = [0u64; PLAIN_MAX_BLOCKS];
     let mut refused = 0;
     let mut in_string_carry = 0u64;
-    for (index, block) in text.chunks(BLOCK).enumerate() {
-        let found = as_block(block, string_bytes);
+    for (index, quotes) in quotes.iter_mut().enumerate().take(blocks) {
+        let found = string_bytes_at(text, index * BLOCK);
         // With no backslash, no quote is escaped: the bytes from each odd quote to the next
         // are a string's.
         let in_string = prefix_xor(found.quotes) ^ in_string_carry;
         in_string_carry = ((in_string as i64) >> 63) as u64;
         refused |= found.escapes_and_non_ascii | (found.controls & in_string);
-        quotes[index] = found.quotes;
+        *quotes = found.quotes;
     }
     if refused != 0 {
-        return None;
+        return false;
     }
-    read_plain_object(text, &mut Quotes::new(quotes, blocks))
+    *raw = RawRecord::default();
+    read_plain_object(text, &mut Quotes::new(quotes, blocks), raw).is_some()
 }
 
-/// The walk of [`scan_plain_object`]; `None` at anything but a flat object.
-fn read_plain_object<'a>(text: &'a [u8], quotes: &mut Quotes) -> Option<RawRecord<'a>> {
+/// The walk of [`scan_plain_object`], setting `raw`'s fields; `None` at anything but a flat
+/// object.
+fn read_plain_object<'a>(
+    text: &'a [u8],
+    quotes: &mut Quotes,
+    raw: &mut RawRecord<'a>,
+) -> Option<()> {
     let skip = |at| skip_whitespace(text, at);
     let mut at = skip(0);
     (text.get(at) == Some(&b'{')).then_some(())?;
     at = skip(at + 1);
-    let mut raw = RawRecord::default();
     if text.get(at) == Some(&b'}') {
         at += 1;
     } else {
@@ -95,7 +103,7 @@ fn read_plain_object<'a>(text: &'a [u8], quotes: &mut Quotes) -> Option<RawRecor
             }
         }
     }
-    (skip(at) == text.len()).then_some(raw)
+    (skip(at) == text.len()).then_some(())
 }
 
 /// The string whose opening quote is at `at`, and where its closing quote ends: the next
@@ -169,9 +177,16 @@ impl Quotes {
     }
 }
 
-/// The record's nine fields as [`scan_flat_object`] returns them, read with a cursor that
-/// searches for each string's end: any text.
-pub(crate) fn scan_by_cursor(text: &[u8]) -> Option<RawRecord<'_>> {
+/// [`scan_flat_object`] for any text, read with a cursor that searches for each string's
+/// end. `raw` is reset and filled as [`scan_flat_object`] fills it.
+pub(crate) fn scan_by_cursor<'a>(text: &'a [u8], raw: &mut RawRecord<'a>) -> bool {
+    *raw = RawRecord::default();
+    read_by_cursor(text, raw).is_some()
+}
+
+/// The walk of [`scan_by_cursor`], setting `raw`'s fields; `None` at anything but a flat
+/// object.
+fn read_by_cursor<'a>(text: &'a [u8], raw: &mut RawRecord<'a>) -> Option<()> {
     let mut cursor = Cursor {
         text,
         at: 0,
@@ -180,7 +195,6 @@ pub(crate) fn scan_by_cursor(text: &[u8]) -> Option<RawRecord<'_>> {
     cursor.skip_whitespace();
     cursor.expect(b'{')?;
     cursor.skip_whitespace();
-    let mut raw = RawRecord::default();
     if cursor.peek() == Some(b'}') {
         cursor.at += 1;
     } else {
@@ -203,7 +217,7 @@ pub(crate) fn scan_by_cursor(text: &[u8]) -> Option<RawRecord<'_>> {
         }
     }
     cursor.skip_whitespace();
-    (cursor.at == text.len()).then_some(raw)
+    (cursor.at == text.len()).then_some(())
 }
 
 struct Cursor<'a> {
@@ -337,6 +351,34 @@ impl StringBytes {
     fn all(self) -> u64 {
         self.quotes | self.escapes_and_non_ascii | self.controls
     }
+
+    /// The masks moved down by `bits`: bit `i` becomes bit `i - bits`, and the top `bits`
+    /// bits are clear, as for bytes that are none of these.
+    fn shifted_down(self, bits: u32) -> StringBytes {
+        StringBytes {
+            quotes: self.quotes >> bits,
+            escapes_and_non_ascii: self.escapes_and_non_ascii >> bits,
+            controls: self.controls >> bits,
+        }
+    }
+}
+
+/// The masks of the block of `text` that starts at `start`, as if padded with spaces past
+/// the text's end. A short last block of a text of a block or more is classified as the
+/// text's last 64 bytes, its masks moved down, rather than copied into a padded block: the
+/// copy cost a `memcpy` call per record.
+fn string_bytes_at(text: &[u8], start: usize) -> StringBytes {
+    let rest = text.get(start..).unwrap_or_default();
+    if let Some(block) = rest.first_chunk::<BLOCK>() {
+        return string_bytes(block);
+    }
+    match text.last_chunk::<BLOCK>() {
+        // The text's last 64 bytes end where `rest` does: `rest` is their top bytes.
+        Some(last) if !rest.is_empty() => {
+            string_bytes(last).shifted_down((BLOCK - rest.len()) as u32)
+        }
+        _ => as_block(rest, string_bytes),
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -434,6 +476,20 @@ mod tests {
                     // SAFETY: the processor has AVX2, checked just above.
                     prop_assert_eq!(unsafe { string_bytes_avx2(&padded) }, expected);
                 }
+            }
+        }
+
+        /// Every block of a text, the short last one included, is classified as if padded
+        /// with spaces, whether or not it is read as the text's last 64 bytes.
+        #[test]
+        fn a_texts_blocks_are_classified_as_padded_blocks(
+            bytes in prop::collection::vec(prop::sample::select(b"a\"\\\x00\x1f\x20\x80\xff\n".to_vec()), 1..300),
+        ) {
+            for start in (0..bytes.len()).step_by(BLOCK) {
+                let mut padded = [b' '; BLOCK];
+                let block = &bytes[start..bytes.len().min(start + BLOCK)];
+                padded[..block.len()].copy_from_slice(block);
+                prop_assert_eq!(string_bytes_at(&bytes, start), string_bytes_bytewise(&padded), "block at {}", start);
             }
         }
 
