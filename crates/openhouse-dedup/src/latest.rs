@@ -26,20 +26,39 @@ pub struct LatestByKey {
     row: Vec<u8>,
 }
 
-/// The steps of a key's lookup, in order: the index slot its probe starts at, where the
-/// rows with its tag start, and those rows' keys and versions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Prefetch {
-    Slot,
-    RowStart,
-    Row,
-}
-
 #[derive(Debug, Clone, Default)]
 struct Partition {
     rows: OpenHouseRows,
     /// Each kept row by 32 bits of its key's hash.
     index: KeyIndex,
+}
+
+/// Rows kept in their keys' partitions, in the order they came, and not yet looked up:
+/// looking a partition's rows up together, later, finds most of that partition's index in the
+/// cache, where looking each row up as it came would wait on memory for nearly every one.
+#[derive(Debug, Default)]
+pub(crate) struct Appended {
+    /// One per partition, once a row came: its rows, and their keys' hashes in order.
+    partitions: Vec<(OpenHouseRows, Vec<u64>)>,
+    bytes: usize,
+}
+
+impl Appended {
+    /// Appends a row encoded by [`encode_row`], whose key hashes to `hash`.
+    pub(crate) fn push(&mut self, row: &[u8], hash: u64) {
+        if self.partitions.is_empty() {
+            self.partitions = vec![Default::default(); PARTITIONS];
+        }
+        let (rows, hashes) = &mut self.partitions[partition_of(hash)];
+        rows.push_encoded(row);
+        hashes.push(hash);
+        self.bytes += row.len();
+    }
+
+    /// The bytes of the rows appended.
+    pub(crate) fn bytes(&self) -> usize {
+        self.bytes
+    }
 }
 
 /// How many rows ahead a merge asks for the index slot of the row it will look up.
@@ -75,21 +94,30 @@ impl LatestByKey {
         self.partitions[partition_of(hash)].offer(row, hash);
     }
 
-    /// Starts loading what step `step` of looking up the key with hash `hash` reads; each
-    /// step reads what the one before loaded, so a lookup prepared step by step finds
-    /// everything in cache.
-    pub(crate) fn prefetch(&self, hash: u64, step: Prefetch) {
-        let Partition { rows, index } = &self.partitions[partition_of(hash)];
-        let tag = tag_of(hash);
-        match step {
-            Prefetch::Slot => index.prefetch(tag),
-            Prefetch::RowStart => index
-                .candidates(tag)
-                .for_each(|row| rows.prefetch_start(row as usize)),
-            Prefetch::Row => index
-                .candidates(tag)
-                .for_each(|row| rows.prefetch_row(row as usize)),
+    /// Offers every row of `appended`, one partition after another on this thread.
+    pub(crate) fn absorb_here(&mut self, appended: Appended) {
+        for (partition, (rows, hashes)) in self.partitions.iter_mut().zip(appended.partitions) {
+            partition.absorb_hashed(rows, &hashes);
         }
+    }
+
+    /// Offers every row of every one of `appended`, partitions in parallel on the current
+    /// rayon pool, one task a partition.
+    pub(crate) fn absorb_in_parallel(&mut self, appended: Vec<Appended>) {
+        let mut by_partition: Vec<Vec<(OpenHouseRows, Vec<u64>)>> = vec![Vec::new(); PARTITIONS];
+        for table in appended {
+            for (rows, partition) in table.partitions.into_iter().zip(&mut by_partition) {
+                partition.push(rows);
+            }
+        }
+        self.partitions
+            .par_iter_mut()
+            .zip(by_partition)
+            .for_each(|(partition, appended)| {
+                for (rows, hashes) in appended {
+                    partition.absorb_hashed(rows, &hashes);
+                }
+            });
     }
 
     /// Absorbs another table; the same as offering each of its records. Partitions merge
@@ -142,13 +170,17 @@ impl LatestByKey {
 impl Partition {
     /// Offers every row of `rows`, all of this partition's keys, taking over their storage.
     fn absorb(&mut self, rows: OpenHouseRows) {
-        let addresses = self.rows.adopt(rows);
-        let hashes: Vec<u64> = addresses
-            .iter()
-            .map(|&address| hash_key(self.rows.at(address).key_cell()))
+        let hashes: Vec<u64> = (0..rows.len())
+            .map(|row| hash_key(rows.key_cell(row)))
             .collect();
+        self.absorb_hashed(rows, &hashes);
+    }
+
+    /// [`Partition::absorb`] of rows whose keys' hashes are known, in order.
+    fn absorb_hashed(&mut self, rows: OpenHouseRows, hashes: &[u64]) {
+        let addresses = self.rows.adopt(rows);
         let Partition { rows: kept, index } = self;
-        for (at, (&address, &hash)) in addresses.iter().zip(&hashes).enumerate() {
+        for (at, (&address, &hash)) in addresses.iter().zip(hashes).enumerate() {
             if let Some(&ahead) = hashes.get(at + PREFETCH_DISTANCE) {
                 index.prefetch(tag_of(ahead));
             }
@@ -160,6 +192,8 @@ impl Partition {
                     let kept_row = kept_row as usize;
                     if offered.version() > kept.version(kept_row) {
                         kept.repoint(kept_row, address);
+                    } else {
+                        kept.discard(address);
                     }
                 }
                 None => {

@@ -6,9 +6,10 @@
 //! instants the record later in the input. Each key is hashed once; the hash picks one of
 //! the table's partitions and the key's slot in that partition's index. Ingestion offers
 //! each valid record as it is parsed to [`SharedLatestByKey`], which keeps one table per
-//! worker thread and merges them at the end, partition by partition in parallel. Memory
+//! worker thread, appends each record to its key's partition, and looks the appended rows
+//! up later, a partition at a time, in parallel, as it merges the tables at the end. Memory
 //! follows the number of distinct open houses: a partition keeps only each key's winning
-//! row, and real feeds' 32-hex-digit keys are held as the 16 bytes they encode. [`LatestByKey::into_table`]
+//! row (besides a fixed budget of rows appended and not yet looked up), and real feeds' 32-hex-digit keys are held as the 16 bytes they encode. [`LatestByKey::into_table`]
 //! sorts the kept rows by (`OpenHouseDate`, `OpenHouseKey`) in parallel.
 //!
 //! ```

@@ -33,8 +33,6 @@ const MODIFIED_SECONDS: usize = 20;
 const MODIFIED_NANOS: usize = 28;
 const RECORD: usize = 32;
 const HEADER: usize = 40;
-/// The cell of a real feed's key: a header byte and 16 bytes of packed hex digits.
-const KEY_CELL_BYTES: usize = 17;
 
 /// One row, read in place: its fixed fields at known offsets, then its cells.
 #[derive(Debug, Clone, Copy)]
@@ -301,29 +299,34 @@ impl OpenHouseRows {
     }
 
     /// Takes over the arena of `other` without copying it, and returns where each of its
-    /// rows now is. Its bytes count as garbage until [`OpenHouseRows::list`] or
-    /// [`OpenHouseRows::repoint`] makes a row point to them.
+    /// rows now is. The caller then settles each of those rows once: listed
+    /// ([`OpenHouseRows::list`]), pointed to by a row ([`OpenHouseRows::repoint`]) or left
+    /// out ([`OpenHouseRows::discard`]). Only the rows that end up garbage are measured, so
+    /// that the rows kept, most of them, are not read again.
     pub(crate) fn adopt(&mut self, other: OpenHouseRows) -> Vec<u64> {
         // Existing addresses stay valid: the other arena's blocks go after this one's.
         let base = (self.arena.blocks.len() as u64) << OFFSET_BITS;
         self.arena.blocks.extend(other.arena.blocks);
         self.arena.used += other.arena.used;
-        self.garbage += other.arena.used;
+        self.garbage += other.garbage;
         other.starts.into_iter().map(|start| start + base).collect()
     }
 
     /// Appends the adopted row at `address` and returns its row number.
     pub(crate) fn list(&mut self, address: u64) -> usize {
-        self.garbage -= self.at(address).len();
         self.starts.push(address);
         self.len() - 1
     }
 
-    /// Points row `row` to the adopted row at `address`.
+    /// Points row `row` to the adopted row at `address`; the row it pointed to is garbage.
     pub(crate) fn repoint(&mut self, row: usize, address: u64) {
         self.garbage += self.row(row).len();
-        self.garbage -= self.at(address).len();
         self.starts[row] = address;
+    }
+
+    /// Leaves the adopted row at `address` out: it is garbage.
+    pub(crate) fn discard(&mut self, address: u64) {
+        self.garbage += self.at(address).len();
     }
 
     /// Replaces row `row` with the encoded row `new`: in place when it fits, which it does
@@ -374,18 +377,6 @@ impl OpenHouseRows {
     pub(crate) fn prefetch_start(&self, row: usize) {
         if let Some(start) = self.starts.get(row) {
             crate::prefetch(std::ptr::from_ref(start).cast());
-        }
-    }
-
-    /// Starts loading row `row`'s version and key, which a lookup compares.
-    pub(crate) fn prefetch_row(&self, row: usize) {
-        if let Some(&start) = self.starts.get(row) {
-            let bytes = self.arena.tail(start);
-            for at in [MODIFIED_SECONDS, HEADER + KEY_CELL_BYTES] {
-                if let Some(byte) = bytes.get(at) {
-                    crate::prefetch(byte);
-                }
-            }
         }
     }
 
@@ -459,7 +450,7 @@ mod tests {
     }
 
     #[test]
-    fn adopted_rows_are_garbage_until_listed_and_keep_their_bytes() {
+    fn adopted_rows_left_out_are_garbage_and_kept_ones_keep_their_bytes() {
         let live = |rows: &OpenHouseRows| {
             (0..rows.len())
                 .map(|row| rows.row(row).len())
@@ -470,10 +461,11 @@ mod tests {
         let mut other = OpenHouseRows::default();
         other.push(&fields("A", Some("a longer listing key"), 1));
         other.push(&fields("B", None, 2));
+        other.push(&fields("B", Some("an older version"), 1));
         let addresses = rows.adopt(other);
-        assert_eq!(rows.garbage, rows.arena.used - live(&rows));
         rows.repoint(0, addresses[0]);
         rows.list(addresses[1]);
+        rows.discard(addresses[2]);
         assert_eq!(rows.garbage, rows.arena.used - live(&rows));
         assert_eq!(rows.row(0).to_open_house().position.record, 1);
         assert_eq!(rows.row(1).to_open_house().key(), "B");

@@ -1,27 +1,46 @@
-//! One table per worker thread, so that parsing threads deduplicate as they go without
-//! waiting for one another.
+//! One table per worker thread, so that parsing threads hand over records without waiting
+//! for one another.
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use openhouse_model::OpenHouseFields;
 
 use crate::LatestByKey;
-use crate::latest::{Prefetch, row_hash};
+use crate::latest::{Appended, row_hash};
 use crate::rows::encode_row;
 
 /// A [`LatestByKey`] that many threads offer records to at once.
 ///
 /// Each rayon worker thread of the pool it was made in fills a table of its own (threads
-/// outside the pool share one more), so offers never wait on one another and each record is
-/// deduplicated while its bytes are still in the parsing core's cache. [`into_latest`]
-/// merges the tables, partition by partition in parallel. As the order of versions is total,
-/// the result is the same whichever thread saw which record.
+/// outside the pool share one more), so offers never wait on one another. Records offered
+/// through [`Offers`] are appended to their key's partition and looked up later, a
+/// partition's rows together: at [`into_latest`], which does it partition by partition in
+/// parallel and merges the tables, or on the offering thread whenever its appended rows
+/// take more than their share of a fixed budget. Looked up together, a partition's rows
+/// find most of its index in the cache; looked up one by one as they were parsed, nearly
+/// every lookup waited on memory. As the order of versions is total, the result is the same
+/// whichever thread saw which record, and whenever it was looked up.
 ///
 /// [`into_latest`]: SharedLatestByKey::into_latest
 #[derive(Debug)]
 pub struct SharedLatestByKey {
-    tables: Vec<Mutex<LatestByKey>>,
+    tables: Vec<Mutex<WorkerTable>>,
+    /// How many bytes of rows a table takes before its rows are looked up.
+    append_limit: usize,
 }
+
+/// One thread's table, and the rows offered to it through [`Offers`] and not yet looked up.
+#[derive(Debug, Default)]
+struct WorkerTable {
+    latest: LatestByKey,
+    appended: Appended,
+}
+
+/// How many bytes of appended rows the tables of one pool hold at most, shared equally
+/// between its threads, beyond the rows the tables keep: about 1.3 million rows of a real
+/// feed, so that a feed of a million events is looked up once, at the end, partitions in
+/// parallel, while memory still follows the number of distinct open houses.
+pub(crate) const APPEND_BUDGET: usize = 128 << 20;
 
 impl Default for SharedLatestByKey {
     fn default() -> Self {
@@ -32,20 +51,26 @@ impl Default for SharedLatestByKey {
 impl SharedLatestByKey {
     /// Tables for the threads of the current rayon pool.
     pub fn new() -> SharedLatestByKey {
+        SharedLatestByKey::with_append_limit(APPEND_BUDGET / rayon::current_num_threads())
+    }
+
+    /// Tables that each look their appended rows up once they take `append_limit` bytes.
+    pub(crate) fn with_append_limit(append_limit: usize) -> SharedLatestByKey {
         let threads = rayon::current_num_threads() + 1;
         SharedLatestByKey {
             tables: (0..threads).map(|_| Mutex::default()).collect(),
+            append_limit,
         }
     }
 
     /// Keeps `open_house` if it is the first version of its key or supersedes the one kept.
     pub fn offer(&self, open_house: &OpenHouseFields<'_>) {
-        self.own_table().offer(open_house);
+        self.own_table().latest.offer(open_house);
     }
 
     /// A handle for offering many records from one thread, faster than [`offer`]: it
-    /// gathers records and offers them a batch at a time, under one lock, with what their
-    /// lookups read fetched into the cache together.
+    /// gathers records and appends them to the thread's table a batch at a time, under one
+    /// lock, to be looked up later.
     ///
     /// [`offer`]: SharedLatestByKey::offer
     pub fn offers(&self) -> Offers<'_> {
@@ -56,18 +81,22 @@ impl SharedLatestByKey {
         }
     }
 
-    /// All tables merged into one.
+    /// All tables merged into one, and every row appended to them looked up in it,
+    /// partition by partition in parallel.
     pub fn into_latest(self) -> LatestByKey {
-        let mut tables = self
-            .tables
-            .into_iter()
-            .map(|table| table.into_inner().unwrap_or_else(PoisonError::into_inner));
-        let mut latest = tables.next().unwrap_or_default();
-        for table in tables {
-            if !table.is_empty() {
-                latest.merge(table);
+        let mut latest: Option<LatestByKey> = None;
+        let mut appended = Vec::with_capacity(self.tables.len());
+        for table in self.tables {
+            let table = table.into_inner().unwrap_or_else(PoisonError::into_inner);
+            appended.push(table.appended);
+            match &mut latest {
+                None => latest = Some(table.latest),
+                Some(latest) if !table.latest.is_empty() => latest.merge(table.latest),
+                Some(_) => {}
             }
         }
+        let mut latest = latest.unwrap_or_default();
+        latest.absorb_in_parallel(appended);
         latest
     }
 
@@ -75,7 +104,7 @@ impl SharedLatestByKey {
     /// another pool). A thread holds the lock only while it offers, so the table of a
     /// worker is free whenever that worker asks for it. A panic while offering leaves at
     /// worst a batch unoffered, which the panic reports anyway, so poisoning is ignored.
-    fn own_table(&self) -> MutexGuard<'_, LatestByKey> {
+    fn own_table(&self) -> MutexGuard<'_, WorkerTable> {
         let own = rayon::current_thread_index()
             .filter(|&index| index + 1 < self.tables.len())
             .unwrap_or(self.tables.len() - 1);
@@ -85,9 +114,8 @@ impl SharedLatestByKey {
     }
 }
 
-/// How many records [`Offers`] gathers before offering them: enough that their lookups'
-/// trips to memory overlap, and that a table's lock is taken once per many records. 16 and
-/// 64 measured the same as 32.
+/// How many records [`Offers`] gathers before appending them: enough that a table's lock is
+/// taken once per many records.
 pub(crate) const BATCH: usize = 32;
 
 /// Offers from one thread to a [`SharedLatestByKey`], a batch of records at a time: a record
@@ -126,17 +154,16 @@ impl Offers<'_> {
             return;
         }
         let mut table = self.shared.own_table();
-        // Each step of every record's lookup is asked for before the next step of any, so
-        // that their trips to memory overlap.
-        for step in [Prefetch::Slot, Prefetch::RowStart, Prefetch::Row] {
-            for &(_, hash) in &self.rows {
-                table.prefetch(hash, step);
-            }
-        }
         let mut start = 0;
         for &(end, hash) in &self.rows {
-            table.offer_encoded(&self.bytes[start..end], hash);
+            table.appended.push(&self.bytes[start..end], hash);
             start = end;
+        }
+        if table.appended.bytes() > self.shared.append_limit {
+            // On this thread, not in parallel: the table's lock is held, and a task taken
+            // from the pool while waiting could ask for it.
+            let appended = std::mem::take(&mut table.appended);
+            table.latest.absorb_here(appended);
         }
         self.bytes.clear();
         self.rows.clear();

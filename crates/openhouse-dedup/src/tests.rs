@@ -205,12 +205,15 @@ proptest! {
         // Chunks of fewer records than a batch and of more.
         grain in 1usize..(2 * BATCH + 8),
         cut in any::<prop::sample::Index>(),
+        // Rows looked up only at the end, or whenever a table's appended rows pass a few
+        // rows' bytes (a row is about a hundred).
+        append_limit in prop_oneof![Just(usize::MAX), 0usize..1000],
     ) {
         let records = records(&specs);
         let (in_pool, outside) = records.split_at(cut.index(records.len() + 1));
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
         let shared = pool.install(|| {
-            let shared = SharedLatestByKey::new();
+            let shared = SharedLatestByKey::with_append_limit(append_limit);
             std::thread::scope(|scope| {
                 // A thread outside the pool offers too, at the same time: it has a table of
                 // its own.
