@@ -37,7 +37,7 @@ struct WorkerTable {
 }
 
 /// How many bytes of appended rows the tables of one pool hold at most, shared equally
-/// between its threads, beyond the rows the tables keep: about 1.3 million rows of a real
+/// between its threads, beyond the rows the tables keep: about 1.4 million rows of a real
 /// feed, so that a feed of a million events is looked up once, at the end, partitions in
 /// parallel, while memory still follows the number of distinct open houses.
 pub(crate) const APPEND_BUDGET: usize = 128 << 20;
