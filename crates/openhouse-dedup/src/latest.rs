@@ -33,9 +33,8 @@ struct Partition {
     index: KeyIndex,
 }
 
-/// Rows kept in their keys' partitions, in the order they came, and not yet looked up:
-/// looking a partition's rows up together, later, finds most of that partition's index in the
-/// cache, where looking each row up as it came would wait on memory for nearly every one.
+/// Rows kept in their keys' partitions, in the order they came, and not yet looked up, so
+/// that a partition's rows are later looked up together, in its index alone.
 #[derive(Debug, Default)]
 pub(crate) struct Appended {
     /// One per partition, once a row came: its rows, and their keys' hashes in order.

@@ -9,8 +9,9 @@
 //! worker thread, appends each record to its key's partition, and looks the appended rows
 //! up later, a partition at a time, in parallel, as it merges the tables at the end. Memory
 //! follows the number of distinct open houses: a partition keeps only each key's winning
-//! row (besides a fixed budget of rows appended and not yet looked up), and real feeds' 32-hex-digit keys are held as the 16 bytes they encode. [`LatestByKey::into_table`]
-//! sorts the kept rows by (`OpenHouseDate`, `OpenHouseKey`) in parallel.
+//! row (besides a fixed budget of rows appended and not yet looked up), and real feeds'
+//! 32-hex-digit keys are held as the 16 bytes they encode. [`LatestByKey::into_table`] sorts
+//! the kept rows by (`OpenHouseDate`, `OpenHouseKey`) in parallel.
 //!
 //! ```
 //! use openhouse_dedup::LatestByKey;

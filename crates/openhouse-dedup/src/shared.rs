@@ -16,10 +16,11 @@ use crate::rows::encode_row;
 /// through [`Offers`] are appended to their key's partition and looked up later, a
 /// partition's rows together: at [`into_latest`], which does it partition by partition in
 /// parallel and merges the tables, or on the offering thread whenever its appended rows
-/// take more than their share of a fixed budget. Looked up together, a partition's rows
-/// find most of its index in the cache; looked up one by one as they were parsed, nearly
-/// every lookup waited on memory. As the order of versions is total, the result is the same
-/// whichever thread saw which record, and whenever it was looked up.
+/// take more than their share of a fixed budget. Looked up together, a partition's lookups
+/// follow one another in that partition's index alone, where a batch of parsed records
+/// looked up as it came went to every partition's (docs/performance.md measures the
+/// difference). As the order of versions is total, the result is the same whichever thread
+/// saw which record, and whenever it was looked up.
 ///
 /// [`into_latest`]: SharedLatestByKey::into_latest
 #[derive(Debug)]
