@@ -36,7 +36,7 @@ pub(crate) const PLAIN_MAX_BLOCKS: usize = 16;
 /// blocks with no backslash, no byte of 0x80 or above, and no control byte inside a string
 /// has every string running from one quote to the next. All its blocks are classified
 /// first, together; the walk then takes each string from the quotes' bits in order, with
-/// no search per string and no look at the byte a search stops at. `None` for anything
+/// no search per string and no look at the byte a search stops at. `false` for anything
 /// else, which [`scan_by_cursor`] decides: as that scanner decides every text, this one
 /// need only agree with it on the texts it reads, which a property test checks. `raw` is
 /// reset and filled as [`scan_flat_object`] fills it.
@@ -254,8 +254,7 @@ impl SpecialBytes {
         let mut skipped_bits = from % BLOCK;
         while block_start < bytes.len() {
             if self.block_start != block_start {
-                let block = &bytes[block_start..bytes.len().min(block_start + BLOCK)];
-                self.mask = special_mask(block);
+                self.mask = string_bytes_at(bytes, block_start).all();
                 self.block_start = block_start;
             }
             let ahead = self.mask & (u64::MAX << skipped_bits);
@@ -331,12 +330,6 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// Bit `i` set when byte `i` of `block` (at most 64 bytes) is a quote, a backslash, below
-/// 0x20 or 0x80 and above. A short block is padded with spaces, which are none of these.
-fn special_mask(block: &[u8]) -> u64 {
-    as_block(block, string_bytes).all()
-}
-
 /// Where the bytes that matter inside a string are in one block, by kind.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct StringBytes {
@@ -364,7 +357,7 @@ impl StringBytes {
 }
 
 /// The masks of the block of `text` that starts at `start`, as if padded with spaces past
-/// the text's end. A short last block of a text of a block or more is classified as the
+/// the text's end: both readings classify a text's blocks with it. A short last block of a text of a block or more is classified as the
 /// text's last 64 bytes, its masks moved down, rather than copied into a padded block: the
 /// copy cost a `memcpy` call per record.
 fn string_bytes_at(text: &[u8], start: usize) -> StringBytes {
